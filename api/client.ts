@@ -1,0 +1,236 @@
+// A small typed client for the tinykube (and Kubernetes) REST API. Every
+// component talks to the cluster only through it, over HTTP with keep-alive,
+// so a kubelet on another machine works exactly like a local one.
+
+import http from 'node:http';
+import { readKubeconfig } from './kubeconfig.js';
+import { resourcePath, type ResourceType } from './resources.js';
+import type { DeleteOptions, KubeList, KubeObject, Status, WatchEvent } from './types.js';
+
+export class ApiError extends Error {
+  readonly code: number;
+  readonly reason: string;
+  constructor(readonly status: Status, method: string, path: string) {
+    super(`${method} ${path}: ${status.code} ${status.reason ?? ''}: ${status.message ?? ''}`.trim());
+    this.name = 'ApiError';
+    this.code = status.code ?? 0;
+    this.reason = status.reason ?? 'Unknown';
+  }
+}
+
+export const isNotFound = (error: unknown): boolean => error instanceof ApiError && error.code === 404;
+export const isConflict = (error: unknown): boolean => error instanceof ApiError && error.code === 409;
+export const isAlreadyExists = (error: unknown): boolean => error instanceof ApiError && error.reason === 'AlreadyExists';
+export const isGone = (error: unknown): boolean => error instanceof ApiError && error.code === 410;
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+}
+
+export interface WatchOptions extends ListOptions {
+  allowWatchBookmarks?: boolean;
+  timeoutSeconds?: number;
+}
+
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+
+const patchContentTypes: Record<PatchType, string> = {
+  json: 'application/json-patch+json',
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+};
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+  force?: boolean;
+}
+
+export interface Watch {
+  /** Ends the stream; `done` then resolves. */
+  stop(): void;
+  /** Resolves when the server closes the stream or stop() is called; rejects on a transport error. */
+  done: Promise<void>;
+}
+
+export interface ClientOptions {
+  server: string;
+  /** Sent as the User-Agent, and as the default fieldManager of writes. */
+  userAgent?: string;
+  maxSockets?: number;
+}
+
+function query(params: Record<string, string | number | boolean | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+export class ApiClient {
+  readonly server: URL;
+  private readonly agent: http.Agent;
+  private readonly userAgent: string;
+
+  constructor(options: ClientOptions) {
+    this.server = new URL(options.server);
+    if (this.server.protocol !== 'http:') throw new TypeError(`unsupported server URL ${options.server}: only http:// is served until the cluster has TLS`);
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
+    this.userAgent = options.userAgent ?? 'tinykube';
+  }
+
+  static fromKubeconfig(path: string, userAgent?: string): ApiClient {
+    return new ApiClient({ server: readKubeconfig(path).server, userAgent });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  /** Sends one request and parses the JSON answer; a non-2xx answer throws ApiError. */
+  async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    return new Promise<T>((resolve, reject) => {
+      const request = http.request({
+        host: this.server.hostname, port: this.server.port, path, method, agent: this.agent,
+        headers: {
+          accept: 'application/json',
+          'user-agent': this.userAgent,
+          ...(payload !== undefined ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}),
+        },
+      }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try {
+            parsed = text ? JSON.parse(text) : {};
+          } catch {
+            parsed = { kind: 'Status', code: response.statusCode, message: text };
+          }
+          const code = response.statusCode ?? 0;
+          if (code >= 200 && code < 300) resolve(parsed as T);
+          else reject(new ApiError({ code, ...(parsed as Status) }, method, path));
+        });
+      });
+      request.on('error', (error) => reject(new Error(`${method} ${this.server.origin}${path}: ${error.message}`, { cause: error })));
+      if (payload !== undefined) request.write(payload);
+      request.end();
+    });
+  }
+
+  get<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, subresource?: string): Promise<T> {
+    return this.request('GET', resourcePath(type, namespace, name, subresource));
+  }
+
+  list<T extends KubeObject>(type: ResourceType, options: ListOptions = {}): Promise<KubeList<T>> {
+    const { namespace, ...params } = options;
+    return this.request('GET', resourcePath(type, namespace) + query({ ...params }));
+  }
+
+  create<T extends KubeObject>(type: ResourceType, object: T, options: WriteOptions = {}): Promise<T> {
+    const path = resourcePath(type, object.metadata.namespace) + this.writeQuery(options);
+    return this.request('POST', path, object);
+  }
+
+  /** Replaces an object (PUT); a stale metadata.resourceVersion gets 409 Conflict. */
+  update<T extends KubeObject>(type: ResourceType, object: T, options: WriteOptions = {}): Promise<T> {
+    const path = resourcePath(type, object.metadata.namespace, object.metadata.name) + this.writeQuery(options);
+    return this.request('PUT', path, object);
+  }
+
+  updateStatus<T extends KubeObject>(type: ResourceType, object: T, options: WriteOptions = {}): Promise<T> {
+    const path = resourcePath(type, object.metadata.namespace, object.metadata.name, 'status') + this.writeQuery(options);
+    return this.request('PUT', path, object);
+  }
+
+  patch<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, patch: unknown,
+    patchType: PatchType = 'merge', options: WriteOptions & { subresource?: string } = {}): Promise<T> {
+    const path = resourcePath(type, namespace, name, options.subresource) + this.writeQuery(options);
+    return this.request('PATCH', path, patch, patchContentTypes[patchType]);
+  }
+
+  delete<T = Status>(type: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<T> {
+    const body: DeleteOptions = { kind: 'DeleteOptions', apiVersion: 'v1', ...options };
+    return this.request('DELETE', resourcePath(type, namespace, name), body);
+  }
+
+  /** Creates a subresource object, such as a pods/binding or pods/eviction. */
+  createSubresource<T>(type: ResourceType, namespace: string | undefined, name: string, subresource: string, body: unknown): Promise<T> {
+    return this.request('POST', resourcePath(type, namespace, name, subresource), body);
+  }
+
+  private writeQuery(options: WriteOptions): string {
+    return query({
+      dryRun: options.dryRun ? 'All' : undefined,
+      fieldManager: options.fieldManager,
+      force: options.force ? true : undefined,
+    });
+  }
+
+  /**
+   * Opens a watch stream and calls onEvent for each event, in order. An
+   * ERROR event (such as 410 Expired) is delivered like any other; the
+   * caller decides whether to relist.
+   */
+  watch<T extends KubeObject>(type: ResourceType, options: WatchOptions, onEvent: (event: WatchEvent<T>) => void): Watch {
+    const { namespace, ...params } = options;
+    const path = resourcePath(type, namespace) + query({ ...params, watch: 'true' });
+    let request: http.ClientRequest | undefined;
+    let stopped = false;
+    const done = new Promise<void>((resolve, reject) => {
+      request = http.request({
+        host: this.server.hostname, port: this.server.port, path, method: 'GET',
+        headers: { accept: 'application/json', 'user-agent': this.userAgent },
+      }, (response) => {
+        if ((response.statusCode ?? 0) >= 300) {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            let status: Status;
+            try {
+              status = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Status;
+            } catch {
+              status = { code: response.statusCode, message: Buffer.concat(chunks).toString('utf8') };
+            }
+            reject(new ApiError({ code: response.statusCode, ...status }, 'WATCH', path));
+          });
+          return;
+        }
+        let buffered = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          buffered += chunk;
+          let newline: number;
+          while ((newline = buffered.indexOf('\n')) >= 0) {
+            const line = buffered.slice(0, newline).trim();
+            buffered = buffered.slice(newline + 1);
+            if (line && !stopped) onEvent(JSON.parse(line) as WatchEvent<T>);
+          }
+        });
+        response.on('end', resolve);
+        response.on('close', resolve);
+        response.on('error', (error) => (stopped ? resolve() : reject(error)));
+      });
+      request.on('error', (error) => (stopped ? resolve() : reject(new Error(`WATCH ${this.server.origin}${path}: ${error.message}`, { cause: error }))));
+      request.end();
+    });
+    return {
+      stop: () => {
+        stopped = true;
+        request?.destroy();
+      },
+      done,
+    };
+  }
+}
