@@ -1,0 +1,296 @@
+// Pod lifecycle against a real apiserver and the in-memory runtime.
+
+import test from 'ava';
+import { events, pods } from '../../api/resources.js';
+import type { Event, Pod } from '../../api/types.js';
+import { FakeRuntime } from '../helpers/fake-runtime.js';
+import { newContainer, newPod, startHarness, waitFor, type Harness } from './fixtures.js';
+
+async function createPod(harness: Harness, pod: Pod): Promise<Pod> {
+  return harness.api.client.create(pods, pod);
+}
+
+function fake(harness: Harness): FakeRuntime {
+  if (!(harness.runtime instanceof FakeRuntime)) throw new TypeError('this test needs the fake runtime');
+  return harness.runtime;
+}
+
+async function podEvents(harness: Harness, name: string): Promise<Event[]> {
+  const list = await harness.api.client.list<Event>(events, { namespace: 'default' });
+  return list.items.filter((event) => event.involvedObject.name === name);
+}
+
+test('pod runs and reports its status fields', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  await createPod(harness, newPod('web', harness.nodeName, {
+    containers: [newContainer('main', { resources: { limits: { cpu: '500m', memory: '64Mi' } } })],
+  }));
+
+  const pod = await waitFor('pod web Ready', async () => {
+    const current = await harness.getPod('web');
+    return current.status?.conditions?.find((condition) => condition.type === 'Ready')?.status === 'True' ? current : undefined;
+  });
+  const status = pod.status ?? {};
+  t.is(status.phase, 'Running');
+  t.is(status.qosClass, 'Guaranteed');
+  t.regex(status.podIP ?? '', /^10\.244\./);
+  t.deepEqual(status.podIPs, [{ ip: status.podIP ?? '' }]);
+  t.is(status.hostIP, '127.0.0.1');
+  t.deepEqual(status.hostIPs, [{ ip: '127.0.0.1' }]);
+  t.truthy(status.startTime);
+  const types = (status.conditions ?? []).filter((condition) => condition.status === 'True').map((condition) => condition.type).sort();
+  t.deepEqual(types, ['ContainersReady', 'Initialized', 'PodReadyToStartContainers', 'PodScheduled', 'Ready']);
+
+  const container = status.containerStatuses?.[0];
+  t.is(container?.name, 'main');
+  t.truthy(container?.state?.running?.startedAt);
+  t.true(container?.ready);
+  t.true(container?.started);
+  t.is(container?.restartCount, 0);
+  t.is(container?.image, 'tinykube/base');
+  t.regex(container?.imageID ?? '', /^sha256:/);
+  t.regex(container?.containerID ?? '', /^tinykube:\/\/[0-9a-f]+$/);
+
+  const sandbox = [...fake(harness).sandboxes.values()][0];
+  t.is(sandbox?.config.resources.qosClass, 'Guaranteed');
+  t.is(sandbox?.config.resources.memoryLimit, 64 * 2 ** 20);
+  t.is(sandbox?.config.resources.cpuLimit, 500);
+
+  const reasons = await waitFor('Started event', async () => {
+    const found = (await podEvents(harness, 'web')).map((event) => event.reason);
+    return found.includes('Started') ? found : undefined;
+  });
+  t.true(reasons.includes('Pulled'));
+  t.true(reasons.includes('Created'));
+  const started = (await podEvents(harness, 'web')).find((event) => event.reason === 'Started');
+  t.is(started?.involvedObject.fieldPath, 'spec.containers{main}');
+  t.is(started?.source?.component, 'kubelet');
+  t.is(started?.source?.host, harness.nodeName);
+});
+
+test('restartPolicy Always backs off a crash loop', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  await createPod(harness, newPod('crash', harness.nodeName, { containers: [newContainer('main', { command: ['exit', '3'] })] }));
+
+  const backedOff = await waitFor('CrashLoopBackOff', async () => {
+    const status = (await harness.getPod('crash')).status?.containerStatuses?.[0];
+    return status?.state?.waiting?.reason === 'CrashLoopBackOff' ? status : undefined;
+  });
+  t.regex(backedOff.state?.waiting?.message ?? '', /^back-off \d+s restarting failed container=main pod=crash_default\(/);
+  t.is(backedOff.lastState?.terminated?.exitCode, 3);
+  t.is(backedOff.lastState?.terminated?.reason, 'Error');
+  t.true(backedOff.restartCount >= 1);
+  t.is((await harness.getPod('crash')).status?.phase, 'Running');
+
+  // With a 400 ms base the delays grow 400, 800, 1600: restarts keep coming but slow down.
+  await waitFor('restartCount 3', async () => ((await harness.getPod('crash')).status?.containerStatuses?.[0]?.restartCount ?? 0) >= 3, 15_000);
+  await waitFor('BackOff event', async () => (await podEvents(harness, 'crash')).some((event) => event.reason === 'BackOff'));
+  t.pass();
+});
+
+test('restartPolicy OnFailure restarts failures and then succeeds', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  // The fake's script fails the first time only: attempt 0 exits 1, later attempts exit 0.
+  const runtime = fake(harness);
+  const create = runtime.createContainer.bind(runtime);
+  runtime.createContainer = (sandboxId, config) => create(sandboxId, { ...config, command: ['exit', config.attempt === 0 ? '1' : '0'] });
+  await createPod(harness, newPod('job', harness.nodeName, { restartPolicy: 'OnFailure' }));
+
+  const pod = await waitFor('pod Succeeded', async () => {
+    const current = await harness.getPod('job');
+    return current.status?.phase === 'Succeeded' ? current : undefined;
+  });
+  const status = pod.status?.containerStatuses?.[0];
+  t.is(status?.restartCount, 1);
+  t.is(status?.state?.terminated?.exitCode, 0);
+  t.is(status?.state?.terminated?.reason, 'Completed');
+  t.is(status?.lastState?.terminated?.exitCode, 1);
+  t.is(pod.status?.conditions?.find((condition) => condition.type === 'Ready')?.reason, 'PodCompleted');
+});
+
+test('restartPolicy Never fails without restarting', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  await createPod(harness, newPod('once', harness.nodeName, { restartPolicy: 'Never', containers: [newContainer('main', { command: ['exit', '2'] })] }));
+
+  const pod = await waitFor('pod Failed', async () => {
+    const current = await harness.getPod('once');
+    return current.status?.phase === 'Failed' ? current : undefined;
+  });
+  t.is(pod.status?.containerStatuses?.[0]?.restartCount, 0);
+  t.is(pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 2);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.is(fake(harness).containers.size, 1);
+});
+
+test('OOMKilled shows as the termination reason', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  await createPod(harness, newPod('hungry', harness.nodeName, { restartPolicy: 'Never', containers: [newContainer('main', { command: ['oom'] })] }));
+  const pod = await waitFor('pod Failed', async () => {
+    const current = await harness.getPod('hungry');
+    return current.status?.phase === 'Failed' ? current : undefined;
+  });
+  t.is(pod.status?.containerStatuses?.[0]?.state?.terminated?.reason, 'OOMKilled');
+  t.is(pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 137);
+});
+
+test('init containers run in order before containers', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  await createPod(harness, newPod('staged', harness.nodeName, {
+    initContainers: [newContainer('first', { command: ['exit', '0', '1500'] }), newContainer('second', { command: ['exit', '0', '200'] })],
+  }));
+  const pending = await waitFor('first init running', async () => {
+    const current = await harness.getPod('staged');
+    return current.status?.initContainerStatuses?.[0]?.state?.running ? current : undefined;
+  });
+  t.is(pending.status?.phase, 'Pending');
+  t.is(pending.status?.initContainerStatuses?.[1]?.state?.waiting?.reason, 'PodInitializing');
+  t.is(pending.status?.containerStatuses?.[0]?.state?.waiting?.reason, 'PodInitializing');
+
+  const running = await waitFor('pod Running', async () => {
+    const current = await harness.getPod('staged');
+    return current.status?.phase === 'Running' ? current : undefined;
+  });
+  const [first, second] = running.status?.initContainerStatuses ?? [];
+  t.is(first?.state?.terminated?.reason, 'Completed');
+  t.is(second?.state?.terminated?.reason, 'Completed');
+  t.true(Date.parse(second?.state?.terminated?.startedAt ?? '') >= Date.parse(first?.state?.terminated?.finishedAt ?? '') - 1000);
+});
+
+test('missing image with pull policy Never is ErrImageNeverPull', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  await createPod(harness, newPod('absent', harness.nodeName, { containers: [newContainer('main', { image: 'nowhere:1', imagePullPolicy: 'Never' })] }));
+  const waiting = await waitFor('ErrImageNeverPull', async () => {
+    const state = (await harness.getPod('absent')).status?.containerStatuses?.[0]?.state?.waiting;
+    return state?.reason === 'ErrImageNeverPull' ? state : undefined;
+  });
+  t.is(waiting.message, 'Container image "nowhere:1" is not present with pull policy of Never');
+  await waitFor('ErrImageNeverPull event', async () => (await podEvents(harness, 'absent')).some((event) => event.reason === 'ErrImageNeverPull'));
+  t.pass();
+});
+
+test('missing image to pull goes ErrImagePull then ImagePullBackOff', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  await createPod(harness, newPod('remote', harness.nodeName, { containers: [newContainer('main', { image: 'registry.example/app:2', imagePullPolicy: 'IfNotPresent' })] }));
+  const seen = new Map<string, string>();
+  await waitFor('ImagePullBackOff', async () => {
+    const waiting = (await harness.getPod('remote')).status?.containerStatuses?.[0]?.state?.waiting;
+    if (waiting?.reason) seen.set(waiting.reason, waiting.message ?? '');
+    return seen.has('ErrImagePull') && seen.has('ImagePullBackOff');
+  });
+  t.regex(seen.get('ErrImagePull') ?? '', /^failed to pull image "registry\.example\/app:2": .*not supported/);
+  t.regex(seen.get('ImagePullBackOff') ?? '', /^Back-off pulling image "registry\.example\/app:2"/);
+  const failed = await waitFor('Failed event', async () => (await podEvents(harness, 'remote')).find((event) => event.reason === 'Failed'));
+  t.regex(failed.message ?? '', /^(Failed to pull image "registry\.example\/app:2": |Error: ErrImagePull)/);
+});
+
+test('graceful deletion runs preStop, waits the grace period and deletes the pod', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  const runtime = fake(harness);
+  await createPod(harness, newPod('slow', harness.nodeName, {
+    terminationGracePeriodSeconds: 30,
+    containers: [newContainer('main', { command: ['ignore-term'], lifecycle: { preStop: { exec: { command: ['echo', 'bye'] } } } })],
+  }));
+  await waitFor('pod Running', async () => (await harness.getPod('slow')).status?.phase === 'Running');
+
+  const started = Date.now();
+  await harness.api.client.delete(pods, 'default', 'slow', { gracePeriodSeconds: 2 });
+  await waitFor('pod object gone', async () => {
+    try {
+      await harness.getPod('slow');
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  const elapsed = Date.now() - started;
+  t.true(elapsed >= 1900, `deleted after ${elapsed} ms, before the 2 s grace period`);
+  t.deepEqual(runtime.execCalls.map((call) => call.command), [['echo', 'bye']]);
+  t.is(runtime.sandboxes.size, 0);
+  t.is(runtime.containers.size, 0);
+  const killing = await waitFor('Killing event', async () => (await podEvents(harness, 'slow')).find((event) => event.reason === 'Killing'));
+  t.is(killing.message, 'Stopping container main');
+});
+
+test('kubelet restart keeps containers and cleans up pods deleted meanwhile', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  const runtime = fake(harness);
+  await createPod(harness, newPod('keep', harness.nodeName));
+  await createPod(harness, newPod('gone', harness.nodeName));
+  await waitFor('both Running', async () => {
+    const list = await harness.api.client.list<Pod>(pods, { namespace: 'default' });
+    return list.items.filter((pod) => pod.status?.phase === 'Running').length === 2;
+  });
+  const keep = await harness.getPod('keep');
+  const containerID = keep.status?.containerStatuses?.[0]?.containerID;
+
+  await harness.kubelet.stop();
+  // Force-delete while the kubelet is down, as `kubectl delete --force --grace-period=0` does.
+  await harness.api.client.delete(pods, 'default', 'gone', { gracePeriodSeconds: 0 });
+  await waitFor('gone deleted', async () => {
+    const list = await harness.api.client.list<Pod>(pods, { namespace: 'default' });
+    return !list.items.some((pod) => pod.metadata.name === 'gone');
+  });
+  await harness.restartKubelet();
+
+  await waitFor('orphan sandbox removed', () => runtime.sandboxes.size === 1);
+  const after = await harness.getPod('keep');
+  t.is(after.status?.containerStatuses?.[0]?.containerID, containerID);
+  t.is(after.status?.containerStatuses?.[0]?.restartCount, 0);
+  t.is(runtime.containers.size, 1);
+});
+
+test('failed postStart hook kills and restarts the container', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  await createPod(harness, newPod('hooked', harness.nodeName, { containers: [newContainer('main', { lifecycle: { postStart: { exec: { command: ['false'] } } } })] }));
+  await waitFor('a restart', async () => ((await harness.getPod('hooked')).status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1);
+  const reasons = await waitFor('FailedPostStartHook and Killing events', async () => {
+    const found = (await podEvents(harness, 'hooked')).map((event) => event.reason);
+    return found.includes('FailedPostStartHook') && found.includes('Killing') ? found : undefined;
+  });
+  t.true(reasons.includes('Started'));
+});
+
+test('readiness probe failure keeps the pod unready', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  await createPod(harness, newPod('unready', harness.nodeName, {
+    containers: [newContainer('main', { readinessProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 1 } })],
+  }));
+  await waitFor('Unhealthy event', async () => (await podEvents(harness, 'unready')).some((event) => event.reason === 'Unhealthy'));
+  const pod = await waitFor('pod Running', async () => {
+    const current = await harness.getPod('unready');
+    return current.status?.phase === 'Running' ? current : undefined;
+  });
+  t.is(pod.status?.containerStatuses?.[0]?.ready, false);
+  const ready = pod.status?.conditions?.find((condition) => condition.type === 'Ready');
+  t.is(ready?.status, 'False');
+  t.is(ready?.reason, 'ContainersNotReady');
+  t.is(ready?.message, 'containers with unready status: [main]');
+});
+
+test('image change restarts the container', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  fake(harness).images.add('tinykube/other');
+  await createPod(harness, newPod('swap', harness.nodeName));
+  await waitFor('pod Running', async () => (await harness.getPod('swap')).status?.phase === 'Running');
+  await harness.api.client.patch(pods, 'default', 'swap', { spec: { containers: [{ name: 'main', image: 'tinykube/other' }] } }, 'strategic');
+  const status = await waitFor('new image running', async () => {
+    const current = (await harness.getPod('swap')).status?.containerStatuses?.[0];
+    return current?.image === 'tinykube/other' && current.state?.running ? current : undefined;
+  });
+  t.is(status.restartCount, 1);
+  const killing = await waitFor('Killing event', async () => (await podEvents(harness, 'swap')).find((event) => event.reason === 'Killing'));
+  t.is(killing.message, 'Container main definition changed, will be restarted');
+});
