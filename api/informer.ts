@@ -21,6 +21,12 @@ export interface InformerOptions {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /**
+   * Reduces each object before it is cached, as client-go's SetTransform,
+   * to keep only the fields readers use. Handlers and get() then see the
+   * reduced object, so writers must read the full object from the server.
+   */
+  transform?: (object: KubeObject) => KubeObject;
   /** Waits between retries after a failed list or watch; injected by tests. */
   delay?: (milliseconds: number) => Promise<void>;
   logger?: Logger;
@@ -118,7 +124,7 @@ export class Informer<T extends KubeObject> {
     const list = await this.client.list<T>(this.type, this.listOptions());
     const seen = new Set<string>();
     for (const item of list.items) {
-      const object = item as ReadonlyDeep<T>;
+      const object = this.reduce(item);
       const key = objectKey(item);
       seen.add(key);
       const old = this.store.get(key);
@@ -154,6 +160,12 @@ export class Informer<T extends KubeObject> {
     if (failure !== undefined) throw failure;
   }
 
+  private reduce(object: T): ReadonlyDeep<T> {
+    const { transform } = this.options;
+    // The transform keeps the object's own type; its signature is untyped only so options need no type parameter.
+    return (transform ? transform(object) : object) as ReadonlyDeep<T>;
+  }
+
   /** Applies one event to the cache; returns an error for an ERROR event. */
   private apply(event: WatchEvent<T>): unknown {
     if (event.type === 'ERROR') {
@@ -162,7 +174,7 @@ export class Informer<T extends KubeObject> {
     }
     this.resourceVersion = event.object.metadata.resourceVersion ?? this.resourceVersion;
     if (event.type === 'BOOKMARK') return undefined;
-    const object = event.object as ReadonlyDeep<T>;
+    const object = this.reduce(event.object);
     const key = objectKey(event.object);
     const old = this.store.get(key);
     if (event.type === 'DELETED') {

@@ -1,0 +1,197 @@
+// Leader election on a coordination.k8s.io/v1 Lease, as client-go's
+// leaderelection package does it. The leader renews the Lease every retry
+// period. Another candidate takes it over only after it has seen the same
+// renewTime for a whole lease duration. Expiry is judged on the candidate's
+// own clock from when it observed the record, so clock skew does not matter.
+// A leader that cannot renew within the renew deadline stops leading.
+
+import { ApiClient, isAlreadyExists, isConflict, isNotFound } from '../../api/client.js';
+import { createLogger, type Logger } from '../../api/log.js';
+import { leases } from '../../api/resources.js';
+import type { Lease } from '../../api/types.js';
+
+export interface LeaderElectionOptions {
+  client: ApiClient;
+  identity: string;
+  namespace?: string;
+  name?: string;
+  /** How long a Lease stays valid after its last renewal (15 s, as kube-controller-manager). */
+  leaseDurationSeconds?: number;
+  /** How long a leader keeps trying to renew before it gives up leading (10 s). */
+  renewDeadlineMs?: number;
+  /** Interval between attempts to acquire or renew (2 s). */
+  retryPeriodMs?: number;
+  onStartedLeading(): Promise<void> | void;
+  onStoppedLeading(): Promise<void> | void;
+  now?: () => number;
+  logger?: Logger;
+}
+
+/** Formats a time as metav1.MicroTime, with microseconds. */
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/Z$/, '000Z');
+}
+
+export class LeaderElector {
+  private readonly client: ApiClient;
+  private readonly identity: string;
+  private readonly namespace: string;
+  private readonly name: string;
+  private readonly leaseDurationSeconds: number;
+  private readonly renewDeadlineMs: number;
+  private readonly retryPeriodMs: number;
+  private readonly now: () => number;
+  private readonly logger: Logger;
+  private observedRecord = '';
+  private observedAt = 0;
+  private lastRenewal = 0;
+  private leading = false;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: LeaderElectionOptions) {
+    this.client = options.client;
+    this.identity = options.identity;
+    this.namespace = options.namespace ?? 'kube-system';
+    this.name = options.name ?? 'kube-controller-manager';
+    this.leaseDurationSeconds = options.leaseDurationSeconds ?? 15;
+    this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
+    this.retryPeriodMs = options.retryPeriodMs ?? 2000;
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger ?? createLogger('leader-election', { lease: `${this.namespace}/${this.name}`, identity: this.identity });
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.logger.info('Attempting to acquire leader lease');
+    this.loop = this.run();
+  }
+
+  /** Stops campaigning; a leader stops leading and releases the Lease so a successor need not wait for it to expire. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    if (this.leading) {
+      await this.stopLeading();
+      await this.release();
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let renewed = false;
+      try {
+        renewed = await this.tryAcquireOrRenew();
+      } catch (error) {
+        this.logger.warn('Failed to acquire or renew leader lease', { err: error });
+      }
+      if (renewed) {
+        this.lastRenewal = this.now();
+        if (!this.leading) {
+          this.leading = true;
+          this.logger.info('Acquired leader lease');
+          await this.options.onStartedLeading();
+        }
+      } else if (this.leading && this.now() - this.lastRenewal > this.renewDeadlineMs) {
+        this.logger.error('Failed to renew leader lease within the renew deadline, stopping leading', { renewDeadlineMs: this.renewDeadlineMs });
+        await this.stopLeading();
+      }
+      await this.sleep(this.retryPeriodMs);
+    }
+  }
+
+  private async stopLeading(): Promise<void> {
+    this.leading = false;
+    await this.options.onStoppedLeading();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** Returns whether this candidate holds the Lease after the attempt. */
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const now = this.now();
+    let lease: Lease;
+    try {
+      lease = await this.client.get<Lease>(leases, this.namespace, this.name);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      return this.create(now);
+    }
+
+    const spec = lease.spec ?? {};
+    const record = `${spec.holderIdentity ?? ''}/${spec.renewTime ?? ''}/${spec.leaseDurationSeconds ?? ''}`;
+    if (record !== this.observedRecord) {
+      this.observedRecord = record;
+      this.observedAt = now;
+    }
+    const heldByOther = !!spec.holderIdentity && spec.holderIdentity !== this.identity;
+    const expired = this.observedAt + (spec.leaseDurationSeconds ?? this.leaseDurationSeconds) * 1000 < now;
+    if (heldByOther && !expired) return false;
+
+    const transitions = spec.leaseTransitions ?? 0;
+    lease.spec = {
+      holderIdentity: this.identity,
+      leaseDurationSeconds: this.leaseDurationSeconds,
+      acquireTime: spec.holderIdentity === this.identity ? spec.acquireTime : microTime(now),
+      renewTime: microTime(now),
+      leaseTransitions: spec.holderIdentity === this.identity ? transitions : transitions + 1,
+    };
+    try {
+      await this.client.update<Lease>(leases, lease);
+      return true;
+    } catch (error) {
+      if (isConflict(error)) return false;
+      throw error;
+    }
+  }
+
+  private async create(now: number): Promise<boolean> {
+    const lease: Lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: this.name, namespace: this.namespace },
+      spec: {
+        holderIdentity: this.identity,
+        leaseDurationSeconds: this.leaseDurationSeconds,
+        acquireTime: microTime(now),
+        renewTime: microTime(now),
+        leaseTransitions: 0,
+      },
+    };
+    try {
+      await this.client.create<Lease>(leases, lease);
+      return true;
+    } catch (error) {
+      if (isAlreadyExists(error) || isConflict(error)) return false;
+      throw error;
+    }
+  }
+
+  private async release(): Promise<void> {
+    try {
+      const lease = await this.client.get<Lease>(leases, this.namespace, this.name);
+      if (lease.spec?.holderIdentity !== this.identity) return;
+      lease.spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.now()) };
+      await this.client.update<Lease>(leases, lease);
+      this.logger.info('Released leader lease');
+    } catch (error) {
+      // The Lease simply expires after its duration instead.
+      this.logger.warn('Failed to release leader lease', { err: error });
+    }
+  }
+}
