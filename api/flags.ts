@@ -39,7 +39,10 @@ export function parseFlags<T extends Record<string, FlagSpec>>(argv: string[], u
   }
   try {
     const options = Object.fromEntries(Object.entries(flags).map(([name, spec]) => [name, {
-      type: spec.type, short: spec.short, multiple: spec.multiple,
+      type: spec.type,
+      // node:util's parseArgs rejects keys that are present but undefined.
+      ...(spec.short !== undefined ? { short: spec.short } : {}),
+      ...(spec.multiple !== undefined ? { multiple: spec.multiple } : {}),
       ...(spec.default !== undefined ? { default: spec.default } : {}),
     }]));
     const parsed = parseArgs({ args: argv, options: options as never, allowPositionals: true, strict: true });

@@ -3,7 +3,7 @@
 // no credentials to carry.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import yaml from 'js-yaml';
+import * as yaml from 'js-yaml';
 
 interface KubeconfigFile {
   'current-context'?: string;

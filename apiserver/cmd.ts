@@ -1,5 +1,40 @@
-// TODO: placeholder until this subcommand is implemented.
-export async function run(_argv: string[]): Promise<number> {
-  console.error('tinykube: this command is not implemented yet');
-  return 1;
+// `tinykube apiserver`: serves the Kubernetes API until SIGINT or SIGTERM.
+
+import { mkdirSync } from 'node:fs';
+import { dataDirFlag, parseFlags } from '../api/flags.js';
+import { createLogger } from '../api/log.js';
+import { startApiserver } from './server.js';
+
+const logger = createLogger('apiserver');
+
+const flags = {
+  'data-dir': dataDirFlag(),
+  port: { type: 'string', help: 'TCP port to serve the API on; 0 picks a free one', default: '6443' },
+  'bind-address': { type: 'string', help: 'IP address to listen on', default: '127.0.0.1' },
+} as const;
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseFlags(argv, 'tinykube apiserver [--data-dir DIR] [--port 6443] [--bind-address 127.0.0.1]', flags);
+  if (!parsed) return 0;
+  const port = Number(parsed.values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    logger.error('Invalid --port: expected an integer from 0 to 65535', { port: parsed.values.port });
+    return 2;
+  }
+  const dataDir = parsed.values['data-dir'];
+  mkdirSync(dataDir, { recursive: true });
+  const apiserver = await startApiserver({ dataDir, port, bindAddress: parsed.values['bind-address'] });
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info('Received signal, shutting down', { signal });
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await apiserver.close();
+  return 0;
 }
