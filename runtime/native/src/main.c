@@ -1,0 +1,24 @@
+/* tkinit: the native init of tinykube's runtime, driven from TypeScript.
+ *   tkinit sandbox  hostname=NAME [hostnet=1] [cgroup=PROCS]...
+ *                   [veth=NAME bridge=NAME address=IP/PREFIX gateway=IP]    start a pod's holder
+ *   tkinit start    holder=PID rootfs=DIR ... -- COMMAND...      start a container and monitor it
+ *   tkinit exec     pid=PID [tty=1] ... -- COMMAND...            run a process in a container
+ *   tkinit netns    pid=PID -- COMMAND...                         run a command in a pod's net namespace
+ * Exit status 125 means tkinit itself failed; its message is on stderr. */
+#include "common.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int main(int argc, char **argv) {
+  if (argc < 2) die("usage: tkinit sandbox|start|exec|netns key=value... [-- command...]");
+  struct options options;
+  parse_options(&options, argc - 2, argv + 2);
+
+  const char *mode = argv[1];
+  if (!strcmp(mode, "sandbox")) return run_sandbox(&options);
+  if (!strcmp(mode, "start")) return run_container(&options);
+  if (!strcmp(mode, "exec")) return run_exec(&options);
+  if (!strcmp(mode, "netns")) return run_netns_exec(&options);
+  die("unknown mode `%s`", mode);
+}

@@ -1,0 +1,139 @@
+// The CNI network plugin. It runs the standard plugins (bridge with
+// host-local IPAM) from /opt/cni/bin or /usr/lib/cni, with a conflist
+// generated for this node. As the CNI specification says, ADD runs the
+// plugins in order, each receiving the previous one's result, and DEL runs
+// them in reverse order.
+
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { createLogger } from '../../api/log.js';
+import { ip, linkExists } from './iproute.js';
+import { formatAddress, gatewayAddress, parseCidr } from './ipam.js';
+import type { NetworkPlugin, PodNetwork } from './types.js';
+
+const log = createLogger('runtime', { plugin: 'cni' });
+
+export const cniBinDirs = ['/opt/cni/bin', '/usr/lib/cni'];
+
+/** Returns the first directory with the bridge and host-local plugins, or undefined. */
+export function findCniBinDir(): string | undefined {
+  return cniBinDirs.find((directory) => existsSync(join(directory, 'bridge')) && existsSync(join(directory, 'host-local')));
+}
+
+interface CniResult {
+  ips?: { address: string; gateway?: string; interface?: number }[];
+  interfaces?: { name: string; sandbox?: string }[];
+}
+
+interface PluginConfig {
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface CniOptions {
+  dataDir: string;
+  binDir: string;
+  bridgeName: string;
+  podCIDR: string;
+  masquerade: boolean;
+}
+
+export class CniPlugin implements NetworkPlugin {
+  readonly name = 'cni';
+  private readonly networkName: string;
+  private readonly plugins: PluginConfig[];
+  private readonly stateDir: string;
+
+  constructor(private readonly options: CniOptions) {
+    const subnet = parseCidr(options.podCIDR);
+    this.networkName = `tinykube-${options.bridgeName}`;
+    this.stateDir = join(options.dataDir, 'network', 'cni');
+    this.plugins = [
+      {
+        type: 'bridge',
+        bridge: options.bridgeName,
+        // NOTE: with isGateway the bridge plugin also turns on net.ipv4.ip_forward for the whole node.
+        isGateway: true,
+        ipMasq: options.masquerade,
+        ipam: {
+          type: 'host-local',
+          ranges: [[{ subnet: `${formatAddress(subnet.network)}/${subnet.prefixLength}`, gateway: gatewayAddress(subnet) }]],
+          routes: [{ dst: '0.0.0.0/0' }],
+          dataDir: join(this.stateDir, 'ipam'),
+        },
+      },
+    ];
+  }
+
+  /** Returns the conflist the plugins run with; setUp writes it next to the state for debugging. */
+  private conflist(): object {
+    return { cniVersion: '1.0.0', name: this.networkName, plugins: this.plugins };
+  }
+
+  private invoke(command: 'ADD' | 'DEL', plugin: PluginConfig, sandboxId: string, netns: string, prevResult?: CniResult): Promise<CniResult> {
+    const config = { cniVersion: '1.0.0', name: this.networkName, ...plugin, ...(prevResult ? { prevResult } : {}) };
+    const env = {
+      PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+      CNI_COMMAND: command,
+      CNI_CONTAINERID: sandboxId,
+      CNI_NETNS: netns,
+      CNI_IFNAME: 'eth0',
+      CNI_PATH: this.options.binDir,
+    };
+    return new Promise((resolve, reject) => {
+      const child = execFile(join(this.options.binDir, plugin.type), [], { env }, (error, stdout) => {
+        if (error) {
+          // Plugins report errors as JSON on stdout: {"code":…, "msg":…}.
+          const detail = (() => {
+            try {
+              return (JSON.parse(stdout) as { msg?: string }).msg;
+            } catch {
+              return stdout.trim();
+            }
+          })();
+          reject(new Error(`CNI ${command} ${plugin.type} for sandbox ${sandboxId}: ${detail || error.message}`, { cause: error }));
+          return;
+        }
+        resolve(stdout.trim() ? (JSON.parse(stdout) as CniResult) : {});
+      });
+      child.stdin?.end(JSON.stringify(config));
+    });
+  }
+
+  async setUp(sandboxId: string, holderPid: number): Promise<PodNetwork> {
+    await mkdir(this.stateDir, { recursive: true });
+    await writeFile(join(this.stateDir, 'tinykube.conflist'), JSON.stringify(this.conflist(), null, 2));
+    const netns = `/proc/${holderPid}/ns/net`;
+    let result: CniResult | undefined;
+    try {
+      for (const plugin of this.plugins) result = await this.invoke('ADD', plugin, sandboxId, netns, result);
+    } catch (error) {
+      await this.tearDown(sandboxId, holderPid, undefined).catch(() => undefined);
+      throw error;
+    }
+    const address = result?.ips?.[0];
+    if (!address) throw new Error(`CNI ADD for sandbox ${sandboxId} returned no IP address`);
+    const [ipAddress, prefix] = address.address.split('/');
+    const hostVeth = result?.interfaces?.find((entry) => !entry.sandbox && entry.name !== this.options.bridgeName)?.name ?? '';
+    await writeFile(join(this.stateDir, `${sandboxId}.json`), JSON.stringify(result));
+    log.debug('CNI ADD done', { sandbox: sandboxId, ip: ipAddress, veth: hostVeth });
+    return { ip: ipAddress, prefixLength: Number(prefix), gateway: address.gateway ?? '', hostVeth };
+  }
+
+  async tearDown(sandboxId: string, holderPid: number | undefined, network: PodNetwork | undefined): Promise<void> {
+    // DEL must succeed even when the namespace is gone; the plugins then only release the address and NAT rules.
+    const netns = holderPid !== undefined && existsSync(`/proc/${holderPid}/ns/net`) ? `/proc/${holderPid}/ns/net` : '';
+    const resultPath = join(this.stateDir, `${sandboxId}.json`);
+    const prevResult = await readFile(resultPath, 'utf8').then((text) => JSON.parse(text) as CniResult).catch(() => undefined);
+    for (const plugin of [...this.plugins].reverse()) await this.invoke('DEL', plugin, sandboxId, netns, prevResult);
+    if (network?.hostVeth && linkExists(network.hostVeth)) await ip(['link', 'del', network.hostVeth]).catch(() => undefined);
+    await rm(resultPath, { force: true });
+  }
+
+  async removeNodeNetwork(): Promise<void> {
+    if (linkExists(this.options.bridgeName)) await ip(['link', 'del', this.options.bridgeName]);
+  }
+}
