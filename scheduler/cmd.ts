@@ -1,5 +1,36 @@
-// TODO: placeholder until this subcommand is implemented.
-export async function run(_argv: string[]): Promise<number> {
-  console.error('tinykube: this command is not implemented yet');
-  return 1;
+// `tinykube scheduler`: runs the scheduler against the cluster in a kubeconfig
+// until SIGINT or SIGTERM.
+
+import { ApiClient } from '../api/client.js';
+import { parseFlags } from '../api/flags.js';
+import { startScheduler } from './scheduler.js';
+
+const usage = 'tinykube scheduler --kubeconfig FILE [--percentage-of-nodes-to-score N]';
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseFlags(argv, usage, {
+    kubeconfig: { type: 'string', help: 'Path of the kubeconfig that names the apiserver' },
+    'percentage-of-nodes-to-score': { type: 'string', help: 'Percentage of nodes to find feasible before scoring (0 adapts to the cluster size, 100 considers all)', default: '0' },
+  });
+  if (!parsed) return 0;
+  const { kubeconfig } = parsed.values;
+  if (!kubeconfig) {
+    console.error(`tinykube scheduler: missing --kubeconfig\n\nUsage: ${usage}`);
+    return 1;
+  }
+  const percentage = Number(parsed.values['percentage-of-nodes-to-score']);
+  if (!Number.isInteger(percentage) || percentage < 0 || percentage > 100) {
+    console.error(`tinykube scheduler: invalid --percentage-of-nodes-to-score "${parsed.values['percentage-of-nodes-to-score']}": expected an integer from 0 to 100`);
+    return 1;
+  }
+
+  const client = ApiClient.fromKubeconfig(kubeconfig, 'tinykube-scheduler');
+  const scheduler = await startScheduler({ client, percentageOfNodesToScore: percentage || undefined });
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await scheduler.stop();
+  client.close();
+  return 0;
 }

@@ -1,0 +1,284 @@
+// Scheduler throughput with the apiserver in the loop, after kube-scheduler's
+// scheduler_perf SchedulingBasic workload: N hollow nodes (4 cpu, 32Gi, 110
+// pods each), then 10,000 pods requesting 100m cpu and 500Mi memory. The
+// apiserver, the hollow nodes and the scheduler run as separate processes
+// (`node bin/tinykube.js …`), so each RSS below is one component's.
+//
+// Throughput is pods bound per second from the first pod creation to the
+// last binding seen on a watch. Usage:
+//   node --import tsx bench/scheduler.ts [--nodes 5000,1000] [--pods 10000] [--binary bin/tinykube.js]
+// --binary names the entry point the components run from, such as a
+// compiled dist/cli/main.js.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ApiClient } from '../api/client.js';
+import { nodes, pods } from '../api/resources.js';
+import type { Node, Pod } from '../api/types.js';
+import { ScheduleAlgorithm } from '../scheduler/algorithm.js';
+import { SchedulerCache } from '../scheduler/cache.js';
+import { newPodInfo } from '../scheduler/podinfo.js';
+import { defaultFilters, defaultScores } from '../scheduler/plugins/index.js';
+
+const root = new URL('..', import.meta.url).pathname;
+let binary = join(root, 'bin/tinykube.js');
+
+interface RunResult {
+  nodes: number;
+  pods: number;
+  seconds: number;
+  podsPerSecond: number;
+  runningSeconds: number | undefined;
+  schedulerRssMb: number;
+  schedulerPeakRssMb: number;
+  hollowRssMb: number;
+  hollowPeakRssMb: number;
+  apiserverPeakRssMb: number;
+  registrationSeconds: number;
+  /** One-minute load average of the machine when the last pod was bound, to show contention from other work. */
+  loadAverage: number;
+  /** Cpu seconds used during the measured interval by the apiserver, the hollow nodes and the scheduler. */
+  cpu: { apiserver: number; hollow: number; scheduler: number };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Returns [current, peak] resident set size of a process in MiB, from /proc. */
+function rssMb(pid: number | undefined): [number, number] {
+  if (pid === undefined) return [0, 0];
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) / 1024;
+    return [field('VmRSS'), field('VmHWM')];
+  } catch {
+    return [0, 0];
+  }
+}
+
+/** Returns the cpu seconds (user and system) a process has used, from /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // Fields 14 and 15 of /proc/PID/stat, counted after the parenthesised command name.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+function startComponent(args: string[], label: string): ChildProcess {
+  const child = spawn(process.execPath, [binary, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TINYKUBE_LOG_LEVEL: 'warn' } });
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (text: string) => process.stderr.write(text.split('\n').filter(Boolean).map((line) => `[${label}] ${line}\n`).join('')));
+  return child;
+}
+
+async function stopComponent(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitUntil(description: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function benchPod(index: number): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `bench-${index}`, namespace: 'default', labels: { app: 'bench' } },
+    spec: { containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '500Mi' } } }] },
+  };
+}
+
+function benchNode(index: number): Node {
+  const resources = { cpu: '4', memory: '32Gi', pods: '110' };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: `node-${index}` },
+    spec: {},
+    status: { capacity: resources, allocatable: resources, conditions: [{ type: 'Ready', status: 'True' }] },
+  };
+}
+
+/** Places the pods with the scheduling algorithm and cache alone, in this process, without the API: the scheduler's own ceiling. */
+function algorithmOnly(nodeCount: number, podCount: number): number {
+  const cache = new SchedulerCache();
+  for (let i = 0; i < nodeCount; i++) cache.addOrUpdateNode(benchNode(i));
+  const algorithm = new ScheduleAlgorithm({ filters: defaultFilters, scores: defaultScores });
+  const start = performance.now();
+  for (let i = 0; i < podCount; i++) {
+    const object = benchPod(i);
+    const pod = newPodInfo({ ...object, metadata: { ...object.metadata, uid: `uid-${i}` } });
+    const result = algorithm.schedule(pod, cache.nodes());
+    if (result.kind === 'feasible') cache.assumePod(pod, result.node);
+  }
+  return podCount / ((performance.now() - start) / 1000);
+}
+
+async function runOnce(nodeCount: number, podCount: number): Promise<RunResult> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'tinykube-bench-'));
+  const port = await freePort();
+  const children: ChildProcess[] = [];
+  const client = new ApiClient({ server: `http://127.0.0.1:${port}`, userAgent: 'tinykube-bench', maxSockets: 64 });
+  try {
+    const apiserver = startComponent(['apiserver', '--data-dir', dataDir, '--port', String(port)], 'apiserver');
+    children.push(apiserver);
+    const kubeconfig = join(dataDir, 'admin.kubeconfig');
+    await waitUntil('the apiserver', async () => client.list(nodes, { limit: 1 }).then(() => true, () => false), 30_000);
+
+    const registrationStart = Date.now();
+    const hollow = startComponent(['hollow-nodes', '--kubeconfig', kubeconfig, '--count', String(nodeCount), '--cpu', '4', '--memory', '32Gi', '--max-pods', '110'], 'hollow-nodes');
+    children.push(hollow);
+    await waitUntil(`${nodeCount} nodes`, async () => (await client.list<Node>(nodes)).items.length >= nodeCount, 600_000);
+    const registrationSeconds = (Date.now() - registrationStart) / 1000;
+    // The hollow nodes' pod watch starts after their leases; give it a moment to be in place.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+
+    const scheduler = startComponent(['scheduler', '--kubeconfig', kubeconfig], 'scheduler');
+    children.push(scheduler);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+
+    let bound = 0;
+    let running = 0;
+    let lastBinding = 0;
+    let allRunningAt: number | undefined;
+    const seenBound = new Set<string>();
+    const seenRunning = new Set<string>();
+    let finish: () => void = () => undefined;
+    const allBound = new Promise<void>((resolve) => (finish = resolve));
+    const list = await client.list<Pod>(pods, { namespace: 'default', limit: 1 });
+    const watch = client.watch<Pod>(pods, { namespace: 'default', resourceVersion: list.metadata.resourceVersion }, (event) => {
+      const name = event.object.metadata.name ?? '';
+      if (event.object.spec?.nodeName && !seenBound.has(name)) {
+        seenBound.add(name);
+        bound++;
+        lastBinding = Date.now();
+        if (bound === podCount) finish();
+      }
+      if (event.object.status?.phase === 'Running' && !seenRunning.has(name)) {
+        seenRunning.add(name);
+        running++;
+        if (running === podCount) allRunningAt = Date.now();
+      }
+    });
+
+    let peakScheduler = 0;
+    const sampler = setInterval(() => {
+      peakScheduler = Math.max(peakScheduler, rssMb(scheduler.pid)[0]);
+    }, 200);
+
+    const cpuBefore = [apiserver, hollow, scheduler].map((child) => cpuSeconds(child.pid));
+    const start = Date.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: 48 }, async () => {
+      while (next < podCount) {
+        const index = next++;
+        await client.create(pods, benchPod(index));
+      }
+    }));
+    const createdSeconds = (Date.now() - start) / 1000;
+    await Promise.race([allBound, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${bound} of ${podCount} pods bound after 600 s`)), 600_000))]);
+    const seconds = (lastBinding - start) / 1000;
+    const loadAverage = loadavg()[0];
+    const [apiserverCpu, hollowCpu, schedulerCpu] = [apiserver, hollow, scheduler].map((child, i) => cpuSeconds(child.pid) - cpuBefore[i]);
+    await waitUntil('all pods running', async () => allRunningAt !== undefined, 120_000).catch(() => undefined);
+    clearInterval(sampler);
+    watch.stop();
+    process.stderr.write(`created ${podCount} pods in ${createdSeconds.toFixed(1)} s, bound in ${seconds.toFixed(1)} s\n`);
+
+    const [schedulerRss, schedulerPeak] = rssMb(scheduler.pid);
+    const [hollowRss, hollowPeak] = rssMb(hollow.pid);
+    const [, apiserverPeak] = rssMb(apiserver.pid);
+    return {
+      nodes: nodeCount,
+      pods: podCount,
+      seconds,
+      podsPerSecond: podCount / seconds,
+      runningSeconds: allRunningAt !== undefined ? (allRunningAt - start) / 1000 : undefined,
+      schedulerRssMb: schedulerRss,
+      schedulerPeakRssMb: Math.max(schedulerPeak, peakScheduler),
+      hollowRssMb: hollowRss,
+      hollowPeakRssMb: hollowPeak,
+      apiserverPeakRssMb: apiserverPeak,
+      registrationSeconds,
+      cpu: { apiserver: apiserverCpu, hollow: hollowCpu, scheduler: schedulerCpu },
+      loadAverage,
+    };
+  } finally {
+    client.close();
+    for (const child of children.reverse()) await stopComponent(child);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+function report(results: RunResult[], algorithmRates: [number, number][], podCount: number): string {
+  const rows = results.map((result) => `| ${result.nodes.toLocaleString('en')} | ${result.pods.toLocaleString('en')} | ${result.seconds.toFixed(1)} | ` +
+    `**${Math.round(result.podsPerSecond).toLocaleString('en')}** | ${result.runningSeconds?.toFixed(1) ?? '–'} | ` +
+    `${result.schedulerRssMb.toFixed(0)} / ${result.schedulerPeakRssMb.toFixed(0)} | ${result.hollowRssMb.toFixed(0)} / ${result.hollowPeakRssMb.toFixed(0)} | ` +
+    `${result.apiserverPeakRssMb.toFixed(0)} | ${result.registrationSeconds.toFixed(1)} | ` +
+    `${result.cpu.apiserver.toFixed(1)} / ${result.cpu.hollow.toFixed(1)} / ${result.cpu.scheduler.toFixed(1)} | ${result.loadAverage.toFixed(1)} |`);
+  return [
+    '## Scheduler: SchedulingBasic with hollow nodes',
+    '',
+    'Pods bound per second from the first pod creation to the last binding, with the apiserver, the hollow nodes and the scheduler',
+    'as separate processes on one machine. Nodes: 4 cpu, 32Gi, 110 pods. Pods: 100m cpu, 500Mi memory, created by 48 concurrent clients.',
+    "The anchor is kube-scheduler's scheduler_perf CI threshold of 680 pods/s for SchedulingBasic with 5,000 nodes and 10,000 pods.",
+    '',
+    '| Nodes | Pods | Seconds | Pods/s | All Running (s) | Scheduler RSS end / peak (MiB) | Hollow nodes RSS end / peak (MiB) | Apiserver peak RSS (MiB) | Node registration (s) | Cpu s until last binding: apiserver / hollow / scheduler | Load average |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    `The scheduling algorithm and cache alone, in one process without the API, place ${podCount.toLocaleString('en')} pods at ` +
+      algorithmRates.map(([nodes, rate]) => `${Math.round(rate).toLocaleString('en')} pods/s on ${nodes.toLocaleString('en')} nodes`).join(' and ') + '.',
+    '',
+    `Components ran from \`${binary.replace(root, '')}\`. Measured with \`node --import tsx bench/scheduler.ts\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpuDescription()}.`,
+  ].join('\n');
+}
+
+function cpuDescription(): string {
+  const cpus = readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/gm) ?? [];
+  return `${cpus.length} × ${cpus[0]?.replace(/^model name\s*:\s*/, '') ?? 'unknown cpu'}`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: {
+    nodes: { type: 'string', default: '5000,1000' },
+    pods: { type: 'string', default: '10000' },
+    binary: { type: 'string', default: binary },
+  } });
+  binary = values.binary;
+  const results: RunResult[] = [];
+  const nodeCounts = values.nodes.split(',').map(Number);
+  const algorithmRates = nodeCounts.map((nodeCount): [number, number] => [nodeCount, algorithmOnly(nodeCount, Number(values.pods))]);
+  for (const nodeCount of nodeCounts) {
+    process.stderr.write(`running ${values.pods} pods on ${nodeCount} hollow nodes\n`);
+    results.push(await runOnce(nodeCount, Number(values.pods)));
+  }
+  console.log(report(results, algorithmRates, Number(values.pods)));
+}
+
+await main();

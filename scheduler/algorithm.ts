@@ -1,0 +1,92 @@
+// One scheduling decision for one pod, on the cache as it stands: filter
+// nodes until enough are feasible, score the feasible ones, pick the best.
+// It is synchronous, so the cache cannot change under a decision.
+
+import type { FilterPlugin, FilterStatus, ScorePlugin } from './framework.js';
+import { fitErrorMessage } from './message.js';
+import type { NodeInfo } from './nodeinfo.js';
+import type { PodInfo } from './podinfo.js';
+import { numFeasibleNodesToFind } from './sampling.js';
+
+export type ScheduleResult =
+  | { kind: 'feasible'; node: string; evaluatedNodes: number; feasibleNodes: number }
+  | { kind: 'unschedulable'; message: string; rejectorPlugins: ReadonlySet<string> };
+
+export interface AlgorithmOptions {
+  filters: readonly FilterPlugin[];
+  scores: readonly ScorePlugin[];
+  /** Percentage of nodes to find feasible before scoring; unset means adaptive. */
+  percentageOfNodesToScore?: number;
+  /** Returns a number in [0, 1); injected by tests that need a fixed tie-break. */
+  random?: () => number;
+}
+
+export class ScheduleAlgorithm {
+  /** Where the next search starts, so successive pods look at different nodes of a sample. */
+  private nextStartNodeIndex = 0;
+  private readonly random: () => number;
+
+  constructor(private readonly options: AlgorithmOptions) {
+    this.random = options.random ?? Math.random;
+  }
+
+  schedule(pod: PodInfo, nodes: readonly NodeInfo[]): ScheduleResult {
+    const statuses: FilterStatus[] = [];
+    const feasible = this.findNodesThatFit(pod, nodes, statuses);
+    if (feasible.length === 0) {
+      const rejectorPlugins = new Set(statuses.map((status) => status.plugin));
+      return { kind: 'unschedulable', message: fitErrorMessage(pod, nodes.length, statuses), rejectorPlugins };
+    }
+    const evaluatedNodes = feasible.length + statuses.length;
+    if (feasible.length === 1) return { kind: 'feasible', node: feasible[0].name, evaluatedNodes, feasibleNodes: 1 };
+    return { kind: 'feasible', node: this.selectHost(pod, feasible), evaluatedNodes, feasibleNodes: feasible.length };
+  }
+
+  /** Runs the filters from the rotating start index until enough nodes are feasible; fills statuses with each rejected node's status. */
+  private findNodesThatFit(pod: PodInfo, nodes: readonly NodeInfo[], statuses: FilterStatus[]): NodeInfo[] {
+    const wanted = numFeasibleNodesToFind(nodes.length, this.options.percentageOfNodesToScore);
+    const feasible: NodeInfo[] = [];
+    let processed = 0;
+    for (; processed < nodes.length && feasible.length < wanted; processed++) {
+      const node = nodes[(this.nextStartNodeIndex + processed) % nodes.length];
+      const status = this.runFilters(pod, node);
+      if (status) statuses.push(status);
+      else feasible.push(node);
+    }
+    this.nextStartNodeIndex = nodes.length === 0 ? 0 : (this.nextStartNodeIndex + processed) % nodes.length;
+    return feasible;
+  }
+
+  private runFilters(pod: PodInfo, node: NodeInfo): FilterStatus | undefined {
+    for (const plugin of this.options.filters) {
+      const status = plugin.filter(pod, node);
+      if (status) return status;
+    }
+    return undefined;
+  }
+
+  /** Scores the feasible nodes and returns the best one, breaking ties uniformly at random. */
+  private selectHost(pod: PodInfo, feasible: readonly NodeInfo[]): string {
+    const totals = new Array<number>(feasible.length).fill(0);
+    const scores = new Array<number>(feasible.length);
+    for (const plugin of this.options.scores) {
+      for (let i = 0; i < feasible.length; i++) scores[i] = plugin.score(pod, feasible[i]);
+      plugin.normalize?.(pod, scores);
+      for (let i = 0; i < feasible.length; i++) totals[i] += scores[i] * plugin.weight;
+    }
+
+    let best = 0;
+    let ties = 1;
+    for (let i = 1; i < feasible.length; i++) {
+      if (totals[i] > totals[best]) {
+        best = i;
+        ties = 1;
+      } else if (totals[i] === totals[best]) {
+        // Reservoir sampling keeps each tied node with equal probability.
+        ties++;
+        if (this.random() * ties < 1) best = i;
+      }
+    }
+    return feasible[best].name;
+  }
+}

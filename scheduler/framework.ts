@@ -1,0 +1,60 @@
+// The plugin seams of the scheduler, named as in kube-scheduler's scheduling
+// framework: a filter plugin decides whether a node is feasible for a pod, a
+// score plugin ranks the feasible nodes.
+
+import type { NodeInfo } from './nodeinfo.js';
+import type { PodInfo } from './podinfo.js';
+
+/**
+ * Why a node was rejected. `Unschedulable` may be resolved by preempting
+ * pods on the node (resources, ports); `UnschedulableAndUnresolvable` cannot
+ * (taints, affinity, cordon), which changes the preemption part of the
+ * Unschedulable message.
+ */
+export type StatusCode = 'Unschedulable' | 'UnschedulableAndUnresolvable';
+
+export interface FilterStatus {
+  code: StatusCode;
+  plugin: string;
+  /** Reasons in kube-scheduler's wording, such as `Insufficient memory`; one node may have several. */
+  reasons: string[];
+}
+
+export interface FilterPlugin {
+  readonly name: string;
+  /** Returns undefined when the node is feasible for the pod. */
+  filter(pod: PodInfo, node: NodeInfo): FilterStatus | undefined;
+}
+
+export interface ScorePlugin {
+  readonly name: string;
+  readonly weight: number;
+  /** Returns a raw score; higher is better. */
+  score(pod: PodInfo, node: NodeInfo): number;
+  /** Rescales the raw scores of all feasible nodes in place to 0..maxNodeScore. */
+  normalize?(pod: PodInfo, scores: number[]): void;
+}
+
+export const maxNodeScore = 100;
+
+/** Rescales scores to 0..maxNodeScore by the largest one, optionally reversed so that the smallest raw score ranks highest. */
+export function normalizeByMax(scores: number[], reverse: boolean): void {
+  let max = 0;
+  for (const score of scores) if (score > max) max = score;
+  for (let i = 0; i < scores.length; i++) {
+    if (max === 0) {
+      scores[i] = reverse ? maxNodeScore : 0;
+      continue;
+    }
+    const scaled = (scores[i] * maxNodeScore) / max;
+    scores[i] = reverse ? maxNodeScore - scaled : scaled;
+  }
+}
+
+export function unschedulable(plugin: string, ...reasons: string[]): FilterStatus {
+  return { code: 'Unschedulable', plugin, reasons };
+}
+
+export function unresolvable(plugin: string, ...reasons: string[]): FilterStatus {
+  return { code: 'UnschedulableAndUnresolvable', plugin, reasons };
+}
