@@ -77,6 +77,9 @@ static void parse_option(struct options *options, char *argument) {
   else if (!strcmp(key, "bridge")) options->bridge = value;
   else if (!strcmp(key, "address")) options->address = value;
   else if (!strcmp(key, "gateway")) options->gateway = value;
+  else if (!strcmp(key, "cni")) options->cni_plugin = value;
+  else if (!strcmp(key, "cnipath")) options->cni_path = value;
+  else if (!strcmp(key, "containerid")) options->container_id = value;
   else if (!strcmp(key, "cwd")) options->cwd = value;
   else if (!strcmp(key, "uid")) options->uid = (uid_t)parse_number(key, value);
   else if (!strcmp(key, "gid")) options->gid = (gid_t)parse_number(key, value);
@@ -181,3 +184,24 @@ void loopback_up(void) {
   close(sock);
 }
 
+
+/* Copies argv onto the heap, so the original argument area can be
+ * overwritten while the options still point at live strings. */
+char **copy_arguments(int argc, char **argv) {
+  char **copy = calloc((size_t)argc + 1, sizeof *copy);
+  if (!copy) die_errno("calloc %d arguments", argc);
+  for (int i = 0; i < argc; i++) {
+    copy[i] = strdup(argv[i]);
+    if (!copy[i]) die_errno("strdup argument %d", i);
+  }
+  return copy;
+}
+
+/* Blanks every argument after the mode in /proc/self/cmdline, which the
+ * kernel reads from this process's original argument area. */
+void hide_arguments(int argc, char **argv) {
+  if (argc < 3) return;
+  char *start = argv[2];
+  char *end = argv[argc - 1] + strlen(argv[argc - 1]);
+  memset(start, 0, (size_t)(end - start));
+}

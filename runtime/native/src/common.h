@@ -30,6 +30,9 @@ struct options {
   const char *bridge;
   const char *address;
   const char *gateway;
+  const char *cni_plugin;
+  const char *cni_path;
+  const char *container_id;
   char *env[MAX_ITEMS + 1];
   int n_env;
   const char *cwd;
@@ -47,6 +50,8 @@ struct options {
 void die(const char *format, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void die_errno(const char *format, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void parse_options(struct options *options, int argc, char **argv);
+char **copy_arguments(int argc, char **argv);
+void hide_arguments(int argc, char **argv);
 int open_or_die(const char *path, int flags);
 void write_all(int fd, const char *data, size_t length);
 void write_file(const char *path, const char *content);

@@ -1,6 +1,7 @@
 /* tkinit: the native init of tinykube's runtime, driven from TypeScript.
  *   tkinit sandbox  hostname=NAME [hostnet=1] [cgroup=PROCS]...
  *                   [veth=NAME bridge=NAME address=IP/PREFIX gateway=IP]    start a pod's holder
+ *                   [cni=PLUGIN cnipath=DIR containerid=ID]      (and run CNI ADD, config on stdin)
  *   tkinit start    holder=PID rootfs=DIR ... -- COMMAND...      start a container and monitor it
  *   tkinit exec     pid=PID [tty=1] ... -- COMMAND...            run a process in a container
  *   tkinit netns    pid=PID -- COMMAND...                         run a command in a pod's net namespace
@@ -12,10 +13,14 @@
 
 int main(int argc, char **argv) {
   if (argc < 2) die("usage: tkinit sandbox|start|exec|netns key=value... [-- command...]");
+  char **arguments = copy_arguments(argc, argv);
+  /* The options may carry a container's whole command line; hiding it keeps
+   * tkinit out of `pgrep -f` and `ps` matches meant for the container. */
+  hide_arguments(argc, argv);
   struct options options;
-  parse_options(&options, argc - 2, argv + 2);
+  parse_options(&options, argc - 2, arguments + 2);
 
-  const char *mode = argv[1];
+  const char *mode = arguments[1];
   if (!strcmp(mode, "sandbox")) return run_sandbox(&options);
   if (!strcmp(mode, "start")) return run_container(&options);
   if (!strcmp(mode, "exec")) return run_exec(&options);
