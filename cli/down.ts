@@ -1,5 +1,101 @@
-// TODO: placeholder until this subcommand is implemented.
-export async function run(_argv: string[]): Promise<number> {
-  console.error('tinykube: this command is not implemented yet');
-  return 1;
+// `tinykube down`: stops the cluster that `tinykube up` runs on a data dir and
+// removes what it made on the host: the pods' processes, mounts, cgroups,
+// network devices and iptables rules. Only what the runtime's records on
+// disk list is removed, so nothing that tinykube did not make is touched.
+//
+// The data dir itself stays, with the images and the API objects, so the
+// next `tinykube up` starts quickly and recreates the pods; --purge removes
+// it as well.
+
+import { rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dataDirFlag, parseFlags } from '../api/flags.js';
+import { createLogger } from '../api/log.js';
+import { cleanupRuntime } from '../runtime/cleanup.js';
+import { clusterPaths } from './cluster-paths.js';
+import { defaultSettings, loadClusterSettings } from './cluster-settings.js';
+import { mountsUnder } from './mounts.js';
+import { processStartTime, removePidFile, runningProcess } from './pid-file.js';
+
+const logger = createLogger('tinykube-down');
+
+/** How long `tinykube up` may take to stop after SIGTERM before it is killed. */
+const upStopTimeoutMs = 30_000;
+
+const usage = 'tinykube down [--data-dir DIR] [--purge]';
+const flags = {
+  'data-dir': { ...dataDirFlag(), help: 'Directory of the cluster to remove' },
+  purge: { type: 'boolean' as const, help: 'Also delete the data dir: images, API objects and the admin kubeconfig', default: false },
+};
+
+async function waitForExit(pid: number, startTime: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (processStartTime(pid) !== startTime) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+/** Stops the `tinykube up` process of this data dir, if one runs: SIGTERM, then SIGKILL after a timeout. */
+async function stopUpProcess(pidFile: string): Promise<void> {
+  const up = runningProcess(pidFile);
+  if (!up) return;
+  console.log(`Stopping tinykube up (PID ${up.pid})`);
+  process.kill(up.pid, 'SIGTERM');
+  if (await waitForExit(up.pid, up.startTime, upStopTimeoutMs)) return;
+  logger.warn('tinykube up did not stop after SIGTERM; killing it', { pid: up.pid, timeoutSeconds: upStopTimeoutMs / 1000 });
+  process.kill(up.pid, 'SIGKILL');
+  await waitForExit(up.pid, up.startTime, 5_000);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseFlags(argv, usage, flags);
+  if (!parsed) return 0;
+  if (parsed.positionals.length > 0) throw new Error(`unexpected arguments: ${parsed.positionals.join(' ')}\n\nUsage: ${usage}`);
+  if (process.getuid?.() !== 0) {
+    console.error('tinykube down must run as root: it removes mounts, cgroups and network devices');
+    return 1;
+  }
+
+  const paths = clusterPaths(parsed.values['data-dir']);
+  if (!existsSync(paths.dataDir)) {
+    console.log(`Nothing to remove: ${paths.dataDir} does not exist`);
+    return 0;
+  }
+
+  await stopUpProcess(paths.pidFile);
+  removePidFile(paths.pidFile);
+
+  const settings = loadClusterSettings(paths.dataDir) ?? { nodeName: '', ...defaultSettings };
+  if (existsSync(paths.runtime)) {
+    await cleanupRuntime({
+      dataDir: paths.runtime,
+      bridgeName: settings.bridgeName,
+      podCIDR: settings.podCIDR,
+      cgroupRoot: settings.cgroupRoot,
+      // Removal never resolves an image, so the image store stays closed.
+      images: { resolve: async () => undefined },
+    });
+  }
+  // The kubelet's pod dirs (container logs) describe pods that no longer run.
+  await rm(paths.kubelet, { recursive: true, force: true });
+  console.log(`Removed the pods, their mounts and cgroups, the bridge ${settings.bridgeName} and its NAT rule`);
+
+  if (!parsed.values.purge) {
+    console.log(`Kept ${paths.dataDir} with its images and API objects; \`tinykube down --purge\` deletes it`);
+    return 0;
+  }
+
+  // fs.rm follows a recursive delete into mounted filesystems, so a mount
+  // left under the data dir would have its contents (an image layer, or a
+  // host dir bound into a container) deleted with it.
+  const leftovers = mountsUnder(paths.dataDir);
+  if (leftovers.length > 0) {
+    console.error(`Not deleting ${paths.dataDir}: these mounts remain under it:\n  ${leftovers.join('\n  ')}`);
+    return 1;
+  }
+  await rm(paths.dataDir, { recursive: true, force: true });
+  console.log(`Deleted ${paths.dataDir}`);
+  return 0;
 }

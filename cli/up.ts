@@ -1,5 +1,165 @@
-// TODO: placeholder until this subcommand is implemented.
-export async function run(_argv: string[]): Promise<number> {
-  console.error('tinykube: this command is not implemented yet');
-  return 1;
+// `tinykube up`: starts a single-node cluster on this host in one process,
+// prints how to point kubectl at it, waits for the node to be Ready and runs
+// until SIGINT (Ctrl-C) or SIGTERM.
+
+import os from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { ApiClient } from '../api/client.js';
+import { dataDirFlag, parseFlags } from '../api/flags.js';
+import { createLogger } from '../api/log.js';
+import { startCluster } from './cluster.js';
+import { clusterPaths } from './cluster-paths.js';
+import { waitForNodeReady } from './node-ready.js';
+import { removePidFile, runningProcess, writePidFile } from './pid-file.js';
+
+const logger = createLogger('tinykube-up');
+
+/** How long a first start may take to bring the node to Ready before `up` prints a warning; it keeps waiting afterwards. */
+const nodeReadyWarningMs = 60_000;
+/** How long a clean stop may take before `up` exits anyway. */
+const stopTimeoutMs = 20_000;
+
+const usage = 'tinykube up [FLAGS]';
+const flags = {
+  'data-dir': { ...dataDirFlag(), help: 'Directory for the cluster: API storage, images, pods and the admin kubeconfig' },
+  port: { type: 'string' as const, help: 'Port of the apiserver; 0 picks a free port', default: '6443' },
+  'bind-address': { type: 'string' as const, help: 'Address the apiserver and the kubelet listen on. They have no authentication, so keep it on loopback', default: '127.0.0.1' },
+  'node-name': { type: 'string' as const, help: 'Name of the node that runs the pods', default: os.hostname().toLowerCase() },
+  'pod-cidr': { type: 'string' as const, help: 'IPv4 range the node gives its pods addresses from', default: '10.244.0.0/24' },
+  bridge: { type: 'string' as const, help: 'Name of the Linux bridge the pods attach to', default: 'tinykube0' },
+  'cgroup-root': { type: 'string' as const, help: 'Name of the cgroup that holds every pod\'s cgroup, in each hierarchy', default: 'tinykube' },
+  'kubelet-port': { type: 'string' as const, help: 'Port of the kubelet\'s API for logs and exec; 0 picks a free port', default: '10250' },
+  'max-pods': { type: 'string' as const, help: 'Maximum number of pods the node runs', default: '110' },
+};
+
+function parsePositiveInteger(name: string, value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new Error(`invalid --${name} "${value}": expected a positive integer`);
+  return number;
+}
+
+function parsePort(name: string, value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --${name} "${value}": expected a port from 0 to 65535`);
+  return port;
+}
+
+/** Resolves with the name of the first SIGINT or SIGTERM; a second one exits at once. */
+function waitForStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (received) {
+        console.log(`Received ${signal} again; exiting without a clean stop`);
+        process.exit(130);
+      }
+      received = true;
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseFlags(argv, usage, flags);
+  if (!parsed) return 0;
+  const options = parsed.values;
+  if (parsed.positionals.length > 0) throw new Error(`unexpected arguments: ${parsed.positionals.join(' ')}\n\nUsage: ${usage}`);
+
+  if (process.getuid?.() !== 0) {
+    console.error('tinykube up must run as root: pods need namespaces, mounts, cgroups and network devices');
+    return 1;
+  }
+
+  const paths = clusterPaths(options['data-dir']);
+  mkdirSync(paths.dataDir, { recursive: true });
+  const other = runningProcess(paths.pidFile);
+  if (other) {
+    console.error(`A cluster already runs on ${paths.dataDir} (PID ${other.pid}); stop it with Ctrl-C or \`tinykube down --data-dir ${paths.dataDir}\``);
+    return 1;
+  }
+  writePidFile(paths.pidFile);
+
+  // Signals are caught from the start, so that Ctrl-C during a slow first
+  // start still stops what has started.
+  const stopSignal = waitForStopSignal();
+  try {
+    return await runCluster(options, stopSignal);
+  } finally {
+    removePidFile(paths.pidFile);
+  }
+}
+
+async function runCluster(options: { [K in keyof typeof flags]: string }, stopSignal: Promise<NodeJS.Signals>): Promise<number> {
+  const nodeName = options['node-name'];
+  let announcedBaseImage = false;
+  const cluster = await startCluster({
+    dataDir: options['data-dir'],
+    port: parsePort('port', options.port),
+    bindAddress: options['bind-address'],
+    nodeName,
+    podCIDR: options['pod-cidr'],
+    bridgeName: options.bridge,
+    cgroupRoot: options['cgroup-root'],
+    kubeletPort: parsePort('kubelet-port', options['kubelet-port']),
+    maxPods: parsePositiveInteger('max-pods', options['max-pods']),
+    onApiserverReady: (kubeconfigPath) => {
+      console.log(`The admin kubeconfig is ${kubeconfigPath}. To use kubectl with this cluster, run:`);
+      console.log(`  export KUBECONFIG=${kubeconfigPath}`);
+    },
+    onBaseImageProgress: (message) => {
+      if (!announcedBaseImage) {
+        console.log('Building the base image tinykube/base from this host\'s binaries (first start only)');
+        announcedBaseImage = true;
+      }
+      console.log(`  ${message}`);
+    },
+  });
+
+  // A signal that came during the start resolved stopSignal already; abort at once rather than in a later microtask.
+  const abort = new AbortController();
+  void stopSignal.then(() => abort.abort());
+  await Promise.race([stopSignal, Promise.resolve()]);
+  const client = new ApiClient({ server: cluster.url, userAgent: 'tinykube-up' });
+  try {
+    let ready = await waitForNodeReady(client, nodeName, nodeReadyWarningMs, abort.signal);
+    if (!ready && !abort.signal.aborted) {
+      console.log(`Node ${nodeName} is not Ready after ${nodeReadyWarningMs / 1000} s; still waiting (see \`kubectl describe node ${nodeName}\`)`);
+      ready = await waitForNodeReady(client, nodeName, Number.POSITIVE_INFINITY, abort.signal);
+    }
+    if (ready) console.log(`Node ${nodeName} is Ready. Press Ctrl-C to stop the cluster.`);
+  } catch (error) {
+    // The cluster still serves; a failed readiness poll is worth a warning, not a shutdown.
+    logger.warn('Waiting for the node to be Ready failed', { node: nodeName, err: error });
+  } finally {
+    client.close();
+  }
+
+  const signal = await stopSignal;
+  console.log(`Received ${signal}; stopping the cluster. Pods keep running until \`tinykube down\` removes them.`);
+  const stopped = await Promise.race([
+    cluster.stop().then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), stopTimeoutMs).unref()),
+  ]);
+  if (!stopped) {
+    logger.error('Stopping the cluster timed out; exiting anyway', { timeoutSeconds: stopTimeoutMs / 1000 });
+    exitSoon(1, 0);
+    return 1;
+  }
+  console.log('Stopped.');
+  exitSoon(0, 2_000);
+  return 0;
+}
+
+/**
+ * Exits after delayMs if a handle that a component failed to close still
+ * keeps the event loop alive. The timer is unref'd, so a clean stop exits
+ * at once without waiting for it.
+ */
+function exitSoon(code: number, delayMs: number): void {
+  setTimeout(() => {
+    logger.warn('Open handles remain after the stop; exiting', { code });
+    process.exit(code);
+  }, delayMs).unref();
 }
