@@ -171,9 +171,9 @@ test('scaling mid-rollout scales replica sets proportionally', async (t) => {
     return old === 8 && current === 5;
   });
 
+  // A merge patch carries no resourceVersion, so the controller's status writes cannot make it conflict.
   const d = await getDeployment(client, 'web');
-  d.spec.replicas = 20;
-  await client.update(deployments, d);
+  await client.patch(deployments, d.metadata.namespace, 'web', { spec: { replicas: 20 } }, 'merge');
 
   // 23 pods are now allowed, 10 more: the old RS takes round(8 * 23 / 13) - 8 = 6, the new one the other 4.
   const scaled = await waitFor('23 pods shared between the replica sets', async () => {
@@ -192,9 +192,8 @@ test('paused deployment waits until resumed', async (t) => {
   await waitForRollout(client, 'web');
 
   let d = await getDeployment(client, 'web');
-  d.spec.paused = true;
   d.spec.template.spec.containers[0].image = 'busybox:2';
-  await client.update(deployments, d);
+  await client.patch(deployments, d.metadata.namespace, 'web', { spec: { paused: true, template: d.spec.template } }, 'merge');
 
   d = await waitFor('the DeploymentPaused condition', async () => {
     const current = await getDeployment(client, 'web');
@@ -203,8 +202,7 @@ test('paused deployment waits until resumed', async (t) => {
   });
   t.is((await ownedReplicaSets(client, d)).length, 1);
 
-  d.spec.paused = false;
-  await client.update(deployments, d);
+  await client.patch(deployments, d.metadata.namespace, 'web', { spec: { paused: false } }, 'merge');
   d = await waitForRollout(client, 'web');
   t.is((await ownedReplicaSets(client, d)).length, 2);
   t.is(d.metadata.annotations?.['deployment.kubernetes.io/revision'], '2');
