@@ -10,6 +10,7 @@ import { createLogger } from '../api/log.js';
 import { joinRuntimeAndImages } from '../cli/node-runtime.js';
 import { ImageStore } from '../runtime/image/store.js';
 import { createRuntime } from '../runtime/runtime.js';
+import { reexecWithHeapFlags } from './heap-flags.js';
 import { startKubelet } from './kubelet.js';
 
 const logger = createLogger('kubelet');
@@ -44,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
   const maxPods = integerFlag('max-pods', values['max-pods'], 1, 10_000);
   const port = integerFlag('port', values.port, 0, 65_535);
   const dataDir = values['data-dir'];
+  reexecWithHeapFlags();
   mkdirSync(dataDir, { recursive: true });
 
   const images = await ImageStore.open(dataDir);

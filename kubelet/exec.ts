@@ -119,9 +119,12 @@ export class ExecServer {
           break;
       }
     });
-    // NOTE: a client that disconnects only ends stdin. A command that ignores stdin keeps running
-    // until it exits, because ExecOptions has no way to cancel a session.
-    ws.on('close', () => stdin?.end());
+    // A client that disconnects cancels the session: the runtime kills the command and its process group.
+    const cancel = new AbortController();
+    ws.on('close', () => {
+      stdin?.end();
+      cancel.abort(new Error('the exec client disconnected'));
+    });
 
     let request: ExecRequest;
     let containerId: string;
@@ -154,12 +157,17 @@ export class ExecServer {
           resizeListener = listener;
           if (pendingSize) listener(pendingSize);
         },
+        signal: cancel.signal,
       });
       // Let output already queued by the runtime's pipes reach the socket before the final status.
       await new Promise((resolve) => setImmediate(resolve));
       finish(exitStatus(request.command, exitCode));
       logger.debug('Exec session ended', { exitCode });
     } catch (error) {
+      if (cancel.signal.aborted) {
+        logger.debug('Exec session cancelled: the client disconnected', { command: request.command });
+        return;
+      }
       logger.warn('Exec failed', { command: request.command, err: error });
       finish(failureStatus(error));
     }

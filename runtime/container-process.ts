@@ -78,9 +78,9 @@ export async function startContainerProcess(options: {
     logfiles: options.rotation.maxFiles,
     exit: options.exitFile,
   });
-  const { stdout, child } = await runNative('start', [...args, '--', ...record.process.args], { untilFirstLine: true });
+  const { stdout, pid: monitorPid } = await runNative('start', [...args, '--', ...record.process.args], { untilFirstLine: true });
   const pid = Number(stdout.trim());
-  const [startTime, monitorStartTime] = await Promise.all([processStartTime(pid), child.pid === undefined ? undefined : processStartTime(child.pid)]);
+  const [startTime, monitorStartTime] = await Promise.all([processStartTime(pid), monitorPid === undefined ? undefined : processStartTime(monitorPid)]);
   // A command that exits at once may be gone before its start time is read. The exit file then records its status.
-  return { pid, startTime: startTime ?? 0, monitorPid: child.pid, monitorStartTime };
+  return { pid, startTime: startTime ?? 0, monitorPid, monitorStartTime };
 }

@@ -20,7 +20,7 @@ export interface PodSandboxConfig {
   /** Pod-level cgroup settings, from the QoS class and the sum of the containers' resources. */
   resources: PodResources;
   hostNetwork?: boolean;
-  /** Extra /etc/hosts lines for every container. */
+  /** The pod's nameservers, written to every container's /etc/resolv.conf; the host's resolvers when empty. */
   dnsServers?: string[];
 }
 
@@ -113,6 +113,8 @@ export interface ExecOptions {
   onResize?: (listener: (size: { columns: number; rows: number }) => void) => void;
   timeoutSeconds?: number;
   env?: { name: string; value: string }[];
+  /** Aborting kills the command and its process group; exec then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface ImageInfo {

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 
 import type { ExecOptions } from './cri.js';
 import { nativeArguments, tkinitPath } from './native.js';
-import { signalProcess } from './proc.js';
+import { signalProcess, signalProcessGroup } from './proc.js';
 import type { ProcessSpec } from './process-spec.js';
 
 export interface ExecTarget {
@@ -16,10 +16,17 @@ export interface ExecTarget {
   process: ProcessSpec;
 }
 
-/** Kills the exec'd command (a child of tkinit, in the container's pid namespace), then tkinit itself. */
+/**
+ * Kills the exec'd command with its process group (both children of tkinit,
+ * in the container's pid namespace), then tkinit itself.
+ */
 async function killSession(pid: number): Promise<void> {
   const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
-  for (const child of children.split(' ').filter(Boolean)) signalProcess(Number(child), 'SIGKILL');
+  for (const child of children.split(' ').filter(Boolean).map(Number)) {
+    // tkinit makes the command the leader of a new session, and so of a process group.
+    signalProcessGroup(child, 'SIGKILL');
+    signalProcess(child, 'SIGKILL');
+  }
   signalProcess(pid, 'SIGKILL');
 }
 
@@ -59,17 +66,24 @@ export function execInContainer(target: ExecTarget, options: ExecOptions): Promi
   }
 
   return new Promise((resolve, reject) => {
-    let timedOut = false;
-    const timer = options.timeoutSeconds ? setTimeout(() => {
-      timedOut = true;
-      void killSession(child.pid ?? 0);
-    }, options.timeoutSeconds * 1000) : undefined;
+    let ended: 'timeout' | 'abort' | undefined;
+    const end = (reason: 'timeout' | 'abort') => {
+      ended ??= reason;
+      if (child.pid !== undefined) void killSession(child.pid);
+    };
+    const timer = options.timeoutSeconds ? setTimeout(() => end('timeout'), options.timeoutSeconds * 1000) : undefined;
+    const onAbort = () => end('abort');
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+
     child.on('error', (error) => reject(new Error(`spawn \`${tkinitPath}\``, { cause: error })));
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       if (options.stdin && child.stdin) options.stdin.unpipe(child.stdin);
       if (control && 'destroy' in control) control.destroy();
-      if (timedOut) reject(new Error(`exec ${JSON.stringify(options.command)} timed out after ${options.timeoutSeconds} s`));
+      if (ended === 'timeout') reject(new Error(`exec ${JSON.stringify(options.command)} timed out after ${options.timeoutSeconds} s`));
+      else if (ended === 'abort') reject(new Error(`exec ${JSON.stringify(options.command)} was cancelled`, { cause: options.signal?.reason }));
       else resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15));
     });
   });

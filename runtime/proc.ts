@@ -57,6 +57,11 @@ export function signalProcess(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** Sends a signal to every process of the group PGID, treating an empty group as success. */
+export function signalProcessGroup(pgid: number, signal: NodeJS.Signals): void {
+  signalProcess(-pgid, signal);
+}
+
 /** Polls CONDITION every few milliseconds until it is true or the deadline passes; returns whether it became true. */
 export async function pollUntil(condition: () => Promise<boolean>, timeoutMs: number, intervalMs = 10): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

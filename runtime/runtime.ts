@@ -154,14 +154,15 @@ export class LinuxRuntime implements RuntimeService {
       mkdir(directory, { recursive: true }),
       mkdir(config.logDirectory, { recursive: true }),
       this.cgroups.create(podCgroup, config.resources).then(() => this.cgroups.create(holderCgroup, {})),
-      // tkinit configures the built-in bridge as it starts the holder, which saves process spawns.
+      // tkinit connects the network (rtnetlink or one CNI plugin) as it starts the holder, which saves process spawns.
       (async () => (prepared = config.hostNetwork ? undefined : await this.network.prepare?.(id)))(),
     ]);
 
-    const holder = await startHolder({ hostname, hostNetwork: config.hostNetwork === true, cgroupProcs: this.cgroups.procsFiles(holderCgroup), network: prepared });
+    const holder = await startHolder({ sandboxId: id, hostname, hostNetwork: config.hostNetwork === true, cgroupProcs: this.cgroups.procsFiles(holderCgroup), network: prepared });
     progress.holder = holder;
     const record: SandboxRecord = { id, config, createdAt: Date.now(), hostname, pid: holder.pid, pidStartTime: holder.startTime, podCgroup, holderCgroup, stopped: false };
-    if (prepared) record.network = prepared.network;
+    if (prepared?.kind === 'veth') record.network = prepared.network;
+    else if (prepared?.kind === 'cni') record.network = await prepared.finish(holder.cniResult);
     else if (!config.hostNetwork) record.network = await this.network.setUp(id, holder.pid);
     progress.network = record.network;
 
@@ -182,9 +183,17 @@ export class LinuxRuntime implements RuntimeService {
     const record = this.sandbox(sandboxId);
     for (const container of this.containersOf(sandboxId)) await this.stopContainer(container.id, 0);
 
+    // Tear the network down while the holder still owns the netns: the CNI
+    // bridge plugin finds the pod's address there, and without it DEL leaves
+    // the pod's masquerade chain behind. A dead holder's PID may belong to
+    // another process by now, so its namespace is used only if it is the same process.
+    // A host-network holder sits in the node's own namespace, which no plugin may touch.
+    if (!record.config.hostNetwork) {
+      const holderAlive = await isProcessAlive(record.pid, record.pidStartTime);
+      await this.network.tearDown(sandboxId, holderAlive ? record.pid : undefined, record.network);
+    }
     await killHolder({ pid: record.pid, startTime: record.pidStartTime });
     await this.cgroups.killAll(record.holderCgroup, 5000);
-    await this.network.tearDown(sandboxId, record.pid, record.network);
     if (!record.stopped) {
       record.stopped = true;
       await this.state.saveSandbox(record);

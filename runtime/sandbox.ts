@@ -7,7 +7,8 @@ import { join } from 'node:path';
 
 import type { PodSandboxConfig } from './cri.js';
 import type { PreparedNetwork } from './network/types.js';
-import { nativeArguments, runNative } from './native.js';
+import { NativeError, nativeArguments, runNative } from './native.js';
+import { cniErrorMessage } from './network/cni.js';
 import { isProcessAlive, pollUntil, processStartTime, signalProcess } from './proc.js';
 
 export interface Holder {
@@ -15,23 +16,42 @@ export interface Holder {
   startTime: number;
 }
 
-/** Starts the holder in new pid and ipc namespaces, plus uts and net unless the pod uses the host network. */
-export async function startHolder(options: { hostname: string; hostNetwork: boolean; cgroupProcs: string[]; network?: PreparedNetwork }): Promise<Holder> {
-  const network = options.network?.network;
+/** tkinit's sandbox arguments for a network it connects while starting the holder. */
+function networkArguments(network: PreparedNetwork | undefined): Record<string, string | undefined> {
+  if (network?.kind === 'veth') {
+    const pod = network.network;
+    return { veth: pod.hostVeth, bridge: network.bridgeName, address: `${pod.ip}/${pod.prefixLength}`, gateway: pod.gateway };
+  }
+  if (network?.kind === 'cni') return { cni: network.plugin, cnipath: network.binDir };
+  return {};
+}
+
+/**
+ * Starts the holder in new pid and ipc namespaces, plus uts and net unless
+ * the pod uses the host network. Returns it with the CNI plugin's ADD result
+ * when NETWORK is of kind `cni`.
+ */
+export async function startHolder(options: { sandboxId: string; hostname: string; hostNetwork: boolean; cgroupProcs: string[]; network?: PreparedNetwork }): Promise<Holder & { cniResult: string }> {
   const args = nativeArguments({
     hostname: options.hostname,
     hostnet: options.hostNetwork,
     cgroup: options.cgroupProcs,
-    veth: network?.hostVeth,
-    bridge: options.network?.bridgeName,
-    address: network ? `${network.ip}/${network.prefixLength}` : undefined,
-    gateway: network?.gateway,
+    containerid: options.sandboxId,
+    ...networkArguments(options.network),
   });
-  const { stdout } = await runNative('sandbox', args);
-  const pid = Number(stdout.trim());
+  const input = options.network?.kind === 'cni' ? options.network.config : undefined;
+  const { stdout } = await runNative('sandbox', args, { input }).catch((error: unknown) => {
+    // A failed CNI plugin reports why as JSON on stdout, after the holder's PID line.
+    const newline = error instanceof NativeError ? error.stdout.indexOf('\n') : -1;
+    if (!(error instanceof NativeError) || input === undefined || newline < 0) throw error;
+    throw new Error(`${error.message}: ${cniErrorMessage(error.stdout.slice(newline + 1))}`, { cause: error });
+  });
+  const newline = stdout.indexOf('\n');
+  const pidLine = newline < 0 ? stdout : stdout.slice(0, newline);
+  const pid = Number(pidLine.trim());
   const startTime = await processStartTime(pid);
-  if (!Number.isInteger(pid) || pid <= 0 || startTime === undefined) throw new Error(`tkinit sandbox: holder exited at once (output \`${stdout.trim()}\`)`);
-  return { pid, startTime };
+  if (!Number.isInteger(pid) || pid <= 0 || startTime === undefined) throw new Error(`tkinit sandbox: holder exited at once (output \`${pidLine.trim()}\`)`);
+  return { pid, startTime, cniResult: newline < 0 ? '' : stdout.slice(newline + 1) };
 }
 
 /** Kills the holder (SIGKILL, since PID 1 of a namespace ignores unhandled signals) and waits until it is gone. */

@@ -87,12 +87,14 @@ export class BridgePlugin implements NetworkPlugin {
     await this.ensureBridge();
     const address = await this.ipam.allocate(sandboxId);
     const network = { ip: address, prefixLength: this.subnet.prefixLength, gateway: gatewayAddress(this.subnet), hostVeth: hostVethName(sandboxId) };
-    return { network, bridgeName: this.options.bridgeName };
+    return { kind: 'veth', network, bridgeName: this.options.bridgeName };
   }
 
   /** Connects a holder that already runs, through iproute2. */
   async setUp(sandboxId: string, holderPid: number): Promise<PodNetwork> {
-    const { network } = await this.prepare(sandboxId);
+    const prepared = await this.prepare(sandboxId);
+    if (prepared.kind !== 'veth') throw new Error(`bridge plugin prepared a ${prepared.kind} network`);
+    const { network } = prepared;
     try {
       await ipBatch([
         `link add ${network.hostVeth} type veth peer name eth0 netns ${holderPid}`,

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createLogger } from '../../api/log.js';
 import { ip, linkExists } from './iproute.js';
 import { formatAddress, gatewayAddress, parseCidr } from './ipam.js';
-import type { NetworkPlugin, PodNetwork } from './types.js';
+import type { NetworkPlugin, PodNetwork, PreparedNetwork } from './types.js';
 
 const log = createLogger('runtime', { plugin: 'cni' });
 
@@ -41,11 +41,27 @@ export interface CniOptions {
   masquerade: boolean;
 }
 
+/** Parses a plugin's stdout: an ADD result, or an error object with `msg`, as the CNI specification defines them. */
+function parseResult(output: string): CniResult & { msg?: string } {
+  if (!output.trim()) return {};
+  return JSON.parse(output) as CniResult & { msg?: string };
+}
+
+/** Returns the message of a plugin's JSON error output, or the output itself. */
+export function cniErrorMessage(output: string): string {
+  try {
+    return parseResult(output).msg ?? output.trim();
+  } catch {
+    return output.trim();
+  }
+}
+
 export class CniPlugin implements NetworkPlugin {
   readonly name = 'cni';
   private readonly networkName: string;
   private readonly plugins: PluginConfig[];
   private readonly stateDir: string;
+  private conflistWritten: Promise<void> | undefined;
 
   constructor(private readonly options: CniOptions) {
     const subnet = parseCidr(options.podCIDR);
@@ -73,8 +89,42 @@ export class CniPlugin implements NetworkPlugin {
     return { cniVersion: '1.0.0', name: this.networkName, plugins: this.plugins };
   }
 
+  private pluginConfig(plugin: PluginConfig, prevResult?: CniResult): object {
+    return { cniVersion: '1.0.0', name: this.networkName, ...plugin, ...(prevResult ? { prevResult } : {}) };
+  }
+
+  /** Writes the conflist, for debugging, once per plugin instance. */
+  private writeConflist(): Promise<void> {
+    this.conflistWritten ??= (async () => {
+      await mkdir(this.stateDir, { recursive: true });
+      await writeFile(join(this.stateDir, 'tinykube.conflist'), JSON.stringify(this.conflist(), null, 2));
+    })().catch((error: unknown) => {
+      this.conflistWritten = undefined;
+      throw error;
+    });
+    return this.conflistWritten;
+  }
+
+  /**
+   * Describes the ADD that tkinit runs as it starts the holder, which saves
+   * the kubelet a process spawn per pod. tkinit runs a single plugin, which
+   * the chain of this node is (bridge, delegating to host-local).
+   */
+  async prepare(sandboxId: string): Promise<PreparedNetwork> {
+    const [plugin] = this.plugins;
+    if (!plugin || this.plugins.length !== 1) throw new Error(`tkinit runs one CNI plugin, but the chain has ${this.plugins.length}`);
+    await this.writeConflist();
+    return {
+      kind: 'cni',
+      plugin: join(this.options.binDir, plugin.type),
+      binDir: this.options.binDir,
+      config: JSON.stringify(this.pluginConfig(plugin)),
+      finish: (output) => this.recordResult(sandboxId, parseResult(output)),
+    };
+  }
+
   private invoke(command: 'ADD' | 'DEL', plugin: PluginConfig, sandboxId: string, netns: string, prevResult?: CniResult): Promise<CniResult> {
-    const config = { cniVersion: '1.0.0', name: this.networkName, ...plugin, ...(prevResult ? { prevResult } : {}) };
+    const config = this.pluginConfig(plugin, prevResult);
     const env = {
       PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
       CNI_COMMAND: command,
@@ -87,13 +137,7 @@ export class CniPlugin implements NetworkPlugin {
       const child = execFile(join(this.options.binDir, plugin.type), [], { env }, (error, stdout) => {
         if (error) {
           // Plugins report errors as JSON on stdout: {"code":…, "msg":…}.
-          const detail = (() => {
-            try {
-              return (JSON.parse(stdout) as { msg?: string }).msg;
-            } catch {
-              return stdout.trim();
-            }
-          })();
+          const detail = cniErrorMessage(stdout);
           reject(new Error(`CNI ${command} ${plugin.type} for sandbox ${sandboxId}: ${detail || error.message}`, { cause: error }));
           return;
         }
@@ -104,8 +148,7 @@ export class CniPlugin implements NetworkPlugin {
   }
 
   async setUp(sandboxId: string, holderPid: number): Promise<PodNetwork> {
-    await mkdir(this.stateDir, { recursive: true });
-    await writeFile(join(this.stateDir, 'tinykube.conflist'), JSON.stringify(this.conflist(), null, 2));
+    await this.writeConflist();
     const netns = `/proc/${holderPid}/ns/net`;
     let result: CniResult | undefined;
     try {
@@ -114,10 +157,16 @@ export class CniPlugin implements NetworkPlugin {
       await this.tearDown(sandboxId, holderPid, undefined).catch(() => undefined);
       throw error;
     }
-    const address = result?.ips?.[0];
+    return this.recordResult(sandboxId, result ?? {});
+  }
+
+  /** Stores an ADD result for the DEL and returns the pod network it describes. */
+  private async recordResult(sandboxId: string, result: CniResult): Promise<PodNetwork> {
+    const address = result.ips?.[0];
     if (!address) throw new Error(`CNI ADD for sandbox ${sandboxId} returned no IP address`);
     const [ipAddress, prefix] = address.address.split('/');
-    const hostVeth = result?.interfaces?.find((entry) => !entry.sandbox && entry.name !== this.options.bridgeName)?.name ?? '';
+    const hostVeth = result.interfaces?.find((entry) => !entry.sandbox && entry.name !== this.options.bridgeName)?.name ?? '';
+    await mkdir(this.stateDir, { recursive: true });
     await writeFile(join(this.stateDir, `${sandboxId}.json`), JSON.stringify(result));
     log.debug('CNI ADD done', { sandbox: sandboxId, ip: ipAddress, veth: hostVeth });
     return { ip: ipAddress, prefixLength: Number(prefix), gateway: address.gateway ?? '', hostVeth };

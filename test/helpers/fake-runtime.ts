@@ -137,7 +137,13 @@ export class FakeRuntime implements RuntimeService, ImageService {
         options.stdout?.write(`${args.join(' ')}\n`);
         return 0;
       case 'sleep':
-        await new Promise((resolve) => setTimeout(resolve, Number(args[0]) * 1000));
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, Number(args[0]) * 1000);
+          options.signal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(new Error(`exec ${JSON.stringify(options.command)} was cancelled`));
+          }, { once: true });
+        });
         return 0;
       case 'cat': {
         const stdin = options.stdin;

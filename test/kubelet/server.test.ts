@@ -135,3 +135,26 @@ test('exec resize reaches the runtime', async (t) => {
   t.deepEqual(sizes, [{ columns: 80, rows: 24 }, { columns: 120, rows: 40 }]);
   t.is(session.status?.status, 'Success');
 });
+
+test('exec client disconnect cancels the command', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  const runtime = harness.runtime as FakeRuntime;
+  let started = false;
+  let cancelled = false;
+  runtime.onExec = (_id, options) => new Promise((_resolve, reject) => {
+    started = true;
+    options.signal?.addEventListener('abort', () => {
+      cancelled = true;
+      reject(new Error('cancelled'));
+    }, { once: true });
+  });
+  await runningPod(harness);
+
+  const socket = new WebSocket(`ws://127.0.0.1:${harness.kubelet.port}/exec/default/runner/main?command=block&stdout=true`, ['v5.channel.k8s.io']);
+  await new Promise((resolve, reject) => socket.on('open', resolve).on('error', reject));
+  await waitFor('exec started', async () => started || undefined);
+  socket.terminate();
+
+  t.true(await waitFor('exec cancelled', async () => cancelled || undefined));
+});

@@ -78,3 +78,32 @@ test('exec timeout kills the command', async (t) => {
   const left = await execOutput(env.runtime, containerId, ['sh', '-c', 'for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline; echo; done']);
   t.notRegex(left.stdout, /sleep 30/);
 });
+
+test('exec abort kills the process group', async (t) => {
+  const controller = new AbortController();
+  const stdout = new PassThrough();
+  let output = '';
+  stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const session = env.runtime.exec(containerId, { command: ['sh', '-c', 'sleep 301 & echo started; sleep 302'], stdout, signal: controller.signal });
+
+  const deadline = Date.now() + 10_000;
+  while (!output.includes('started') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  t.true(output.includes('started'), 'the command started');
+  controller.abort(new Error('client gone'));
+  await t.throwsAsync(session, { message: /was cancelled/ });
+
+  // The background sleep shares the shell's process group, so the abort kills it too.
+  const listing = ['sh', '-c', 'for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline; echo; done'];
+  let left = '';
+  const gone = Date.now() + 5_000;
+  do left = (await execOutput(env.runtime, containerId, listing)).stdout;
+  while (/sleep 30[12]/.test(left) && Date.now() < gone);
+  t.notRegex(left, /sleep 301/);
+  t.notRegex(left, /sleep 302/);
+});
+
+test('exec with an aborted signal kills at once', async (t) => {
+  const controller = new AbortController();
+  controller.abort();
+  await t.throwsAsync(env.runtime.exec(containerId, { command: ['sleep', '303'], signal: controller.signal }), { message: /was cancelled/ });
+});

@@ -1,12 +1,16 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, readlink, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { inspectPodSandbox } from '../../runtime/inspect.js';
-import { findCniBinDir } from '../../runtime/network/cni.js';
+import { CniPlugin, findCniBinDir } from '../../runtime/network/cni.js';
+import { startHolder } from '../../runtime/sandbox.js';
 
-import { busyboxPath, execOutput, newSandboxConfig, newTestRuntime, startSleeper, type TestRuntime } from './fixtures.js';
+import { busyboxPath, eventually, execOutput, newSandboxConfig, newTestRuntime, startSleeper, uniqueNames, type TestRuntime } from './fixtures.js';
 
 const run = promisify(execFile);
 
@@ -68,6 +72,29 @@ for (const plugin of plugins) {
 
 test.after.always(async () => {
   for (const env of envs) await env.dispose();
+});
+
+test('failed CNI ADD kills the holder', async (t) => {
+  // A plugin that reports where it ran and then fails, as a CNI error result.
+  const binDir = await mkdtemp(join(tmpdir(), 'tinykube-cni-'));
+  t.teardown(() => rm(binDir, { recursive: true, force: true }));
+  const script = [
+    '#!/bin/sh',
+    'cat > /dev/null',
+    'echo "{\\"code\\": 11, \\"msg\\": \\"plugin netns $(readlink /proc/self/ns/net) target $CNI_NETNS id $CNI_CONTAINERID\\"}"',
+    'exit 1',
+  ].join('\n');
+  await writeFile(join(binDir, 'bridge'), script + '\n', { mode: 0o755 });
+  await writeFile(join(binDir, 'host-local'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+  const names = uniqueNames();
+  const plugin = new CniPlugin({ dataDir: binDir, binDir, bridgeName: names.bridgeName, podCIDR: names.podCIDR, masquerade: false });
+
+  const error = await t.throwsAsync(startHolder({ sandboxId: 'cni-failure', hostname: 'cni-failure', hostNetwork: false, cgroupProcs: [], network: await plugin.prepare('cni-failure') }));
+  const match = /plugin netns (\S+) target \/proc\/(\d+)\/ns\/net id cni-failure/.exec(error?.message ?? '');
+  t.truthy(match, error?.message);
+  t.is(match?.[1], await readlink('/proc/self/ns/net'), 'the plugin runs in the node network namespace');
+  const holderPid = Number(match?.[2]);
+  t.true(await eventually(async () => !existsSync(`/proc/${holderPid}`), 5_000, `holder ${holderPid} to exit`), 'the holder is gone');
 });
 
 /** Retries until the output is non-empty: the server may not listen yet. */

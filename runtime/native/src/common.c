@@ -73,6 +73,7 @@ static void parse_option(struct options *options, char *argument) {
   else if (!strcmp(key, "upperdir")) options->upperdir = value;
   else if (!strcmp(key, "workdir")) options->workdir = value;
   else if (!strcmp(key, "rootfs")) options->rootfs = value;
+  else if (!strcmp(key, "overlay")) options->overlay_options = value;
   else if (!strcmp(key, "veth")) options->veth = value;
   else if (!strcmp(key, "bridge")) options->bridge = value;
   else if (!strcmp(key, "address")) options->address = value;
@@ -94,6 +95,9 @@ static void parse_option(struct options *options, char *argument) {
   } else if (!strcmp(key, "bind")) {
     if (options->n_binds == MAX_ITEMS) die("too many binds");
     options->binds[options->n_binds++] = value;
+  } else if (!strcmp(key, "robind")) {
+    if (options->n_ro_binds == MAX_ITEMS) die("too many binds");
+    options->ro_binds[options->n_ro_binds++] = value;
   } else if (!strcmp(key, "env")) {
     if (options->n_env == MAX_ITEMS) die("too many environment variables");
     options->env[options->n_env++] = value;

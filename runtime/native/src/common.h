@@ -24,6 +24,9 @@ struct options {
   const char *upperdir;
   const char *workdir;
   const char *rootfs;
+  const char *overlay_options;
+  const char *ro_binds[MAX_ITEMS];
+  int n_ro_binds;
   const char *binds[MAX_ITEMS];
   int n_binds;
   const char *veth;
@@ -66,6 +69,8 @@ int run_sandbox(struct options *options);
 int run_container(struct options *options);
 int run_exec(struct options *options);
 int run_netns_exec(struct options *options);
+int run_step(struct options *options);
+int run_serve(struct options *options);
 
 /* Implemented in log.c: the CRI log writer of the container monitor. */
 struct log_writer;

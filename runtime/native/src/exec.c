@@ -47,6 +47,10 @@ static void start_process(const struct options *options, int pty_master) {
     if (ioctl(slave, TIOCSCTTY, 0) < 0) die_errno("ioctl TIOCSCTTY");
     for (int fd = 0; fd < 3; fd++) dup2(slave, fd);
     if (slave > 2) close(slave);
+  } else if (setsid() < 0) {
+    /* A session of its own leaves the kubelet's terminal behind, and its
+     * process group lets a cancelled exec be killed with everything it started. */
+    die_errno("setsid");
   }
   close_fds_from(3, -1);
   set_identity(options);

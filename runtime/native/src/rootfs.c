@@ -82,7 +82,7 @@ static void mount_dev(const char *rootfs) {
 
 /* Bind-mounts a host file (SOURCE:TARGET, TARGET inside the container) such
  * as the pod's /etc/hosts, creating the target file when the image has none. */
-static void bind_file(const char *rootfs, const char *spec) {
+static void bind_file(const char *rootfs, const char *spec, int read_only) {
   char source[PATH_MAX];
   const char *colon = strchr(spec, ':');
   if (!colon || (size_t)(colon - spec) >= sizeof source) die("invalid bind `%s`: expected SOURCE:TARGET", spec);
@@ -98,16 +98,27 @@ static void bind_file(const char *rootfs, const char *spec) {
 
   /* An image may ship /etc/hosts as a symlink; replace it rather than follow it out of the rootfs. */
   struct stat info;
-  if (lstat(target, &info) == 0 && S_ISLNK(info.st_mode) && unlink(target) < 0) die_errno("unlink `%s`", target);
-  int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) die_errno("open `%s`", target);
-  close(fd);
+  int present = lstat(target, &info) == 0;
+  if (present && S_ISLNK(info.st_mode)) {
+    if (unlink(target) < 0) die_errno("unlink `%s`", target);
+    present = 0;
+  }
+  /* An existing file is not opened for writing, which would copy it up into the overlay's upper dir. */
+  if (!present) {
+    int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) die_errno("open `%s`", target);
+    close(fd);
+  }
   mount_or_die(source, target, NULL, MS_BIND, NULL);
+  /* A bind mount takes MS_RDONLY only through a remount. */
+  if (read_only) mount_or_die(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
 }
 
 static void mount_overlay(const struct options *options) {
   char data[8192];
-  int length = snprintf(data, sizeof data, "lowerdir=%s,upperdir=%s,workdir=%s", options->lowerdir, options->upperdir, options->workdir);
+  int length = options->overlay_options
+      ? snprintf(data, sizeof data, "%s", options->overlay_options)
+      : snprintf(data, sizeof data, "lowerdir=%s,upperdir=%s,workdir=%s", options->lowerdir, options->upperdir, options->workdir);
   /* The kernel reads mount options from one page. */
   if (length >= 4096) die("overlay options longer than a page (%d bytes): too many layers", length);
   mount_or_die("overlay", options->rootfs, "overlay", 0, data);
@@ -123,8 +134,8 @@ static void pivot_into(const char *rootfs) {
 }
 
 void setup_rootfs(const struct options *options) {
-  if (!options->rootfs || !options->lowerdir || !options->upperdir || !options->workdir)
-    die("rootfs, lowerdir, upperdir and workdir are required");
+  if (!options->rootfs || (!options->overlay_options && (!options->lowerdir || !options->upperdir || !options->workdir)))
+    die("rootfs, and overlay or lowerdir, upperdir and workdir, are required");
 
   if (unshare(CLONE_NEWNS) < 0) die_errno("unshare CLONE_NEWNS");
   /* Private, so nothing mounted here propagates back to the host. */
@@ -134,7 +145,8 @@ void setup_rootfs(const struct options *options) {
   mount_in_rootfs(options->rootfs, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
   mount_dev(options->rootfs);
   mount_in_rootfs(options->rootfs, "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-  for (int i = 0; i < options->n_binds; i++) bind_file(options->rootfs, options->binds[i]);
+  for (int i = 0; i < options->n_binds; i++) bind_file(options->rootfs, options->binds[i], 0);
+  for (int i = 0; i < options->n_ro_binds; i++) bind_file(options->rootfs, options->ro_binds[i], 1);
 
   if (options->cwd) {
     char cwd[PATH_MAX];

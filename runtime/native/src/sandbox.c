@@ -106,7 +106,69 @@ static void set_up_network(const struct options *options, const struct pod_netwo
   close(pod_netlink);
 }
 
+/* Runs the CNI plugin's ADD for the holder whose PID arrives on HOLDER_PIPE.
+ * The plugin reads its network configuration from the inherited stdin and
+ * writes its result to the inherited stdout, as the CNI specification defines. */
+static void run_cni_add(const struct options *options, int holder_pipe) __attribute__((noreturn));
+static void run_cni_add(const struct options *options, int holder_pipe) {
+  pid_t holder;
+  ssize_t count;
+  do count = read(holder_pipe, &holder, sizeof holder);
+  while (count < 0 && errno == EINTR);
+  /* EOF: the sandbox failed before its holder ran, and has reported why. */
+  if (count != sizeof holder) _exit(125);
+
+  char netns[64];
+  snprintf(netns, sizeof netns, "/proc/%d/ns/net", (int)holder);
+  const char *path = getenv("PATH");
+  char saved_path[4096];
+  snprintf(saved_path, sizeof saved_path, "%s", path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+  if (clearenv() != 0) die("clearenv");
+  setenv("PATH", saved_path, 1);
+  setenv("CNI_COMMAND", "ADD", 1);
+  setenv("CNI_CONTAINERID", options->container_id ? options->container_id : "", 1);
+  setenv("CNI_NETNS", netns, 1);
+  setenv("CNI_IFNAME", "eth0", 1);
+  setenv("CNI_PATH", options->cni_path ? options->cni_path : "", 1);
+  execl(options->cni_plugin, options->cni_plugin, (char *)NULL);
+  die_errno("execve `%s`", options->cni_plugin);
+}
+
+/* Forks the process that runs the CNI plugin while this process is still in
+ * the node's namespaces and cgroup, where the plugin must configure the host
+ * side of the pod's network. Returns its PID; *HOLDER_PIPE receives the holder's. */
+static pid_t fork_cni_runner(const struct options *options, int *holder_pipe) {
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) < 0) die_errno("pipe2");
+  pid_t runner = fork();
+  if (runner < 0) die_errno("fork");
+  if (runner == 0) {
+    close(pipe_fds[1]);
+    run_cni_add(options, pipe_fds[0]);
+  }
+  close(pipe_fds[0]);
+  *holder_pipe = pipe_fds[1];
+  return runner;
+}
+
+/* Hands the holder's PID to the CNI runner and waits for the plugin; kills the holder if it fails. */
+static void finish_cni_add(const struct options *options, pid_t runner, int holder_pipe, pid_t holder) {
+  write_all(holder_pipe, (const char *)&holder, sizeof holder);
+  close(holder_pipe);
+  int status;
+  while (waitpid(runner, &status, 0) < 0)
+    if (errno != EINTR) fail_network(holder, "waitpid CNI plugin", options->cni_plugin, errno);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  kill(holder, SIGKILL);
+  waitpid(holder, NULL, 0);
+  die("CNI ADD `%s` failed with status %d", options->cni_plugin, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
 int run_sandbox(struct options *options) {
+  /* The runner is forked first, so that it has no end of the ready pipe and cannot hide the holder's EOF. */
+  int cni_pipe = -1;
+  pid_t cni_runner = options->cni_plugin && !options->host_network ? fork_cni_runner(options, &cni_pipe) : -1;
+
   int ready[2];
   if (pipe2(ready, O_CLOEXEC) < 0) die_errno("pipe2");
 
@@ -136,6 +198,9 @@ int run_sandbox(struct options *options) {
     die("holder process failed to start");
   }
   if (has_network) set_up_network(options, &network, holder);
+  /* The PID line comes first, so that the plugin's result follows it on stdout. */
   printf("%d\n", holder);
+  fflush(stdout);
+  if (cni_runner > 0) finish_cni_add(options, cni_runner, cni_pipe, holder);
   return 0;
 }

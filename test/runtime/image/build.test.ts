@@ -1,5 +1,5 @@
 import test from 'ava';
-import { chmod, lstat, readFile, readlink } from 'node:fs/promises';
+import { chmod, lstat, readFile, readlink, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { lgetxattr } from '../../../runtime/image/libc.js';
@@ -215,6 +215,32 @@ test('RUN runs isolated from the host', async (t) => {
   t.not(lines[3], await readlink('/proc/self/ns/ipc'));
   t.not(lines[4], await readlink('/proc/self/ns/mnt'));
   t.regex(output, /\/dev\/null/);
+});
+
+test('RUN cannot reach the host root', async (t) => {
+  const { store, dataDir } = await openStore(t);
+  const base = await addMiniBase(store);
+  // A file only the host has: any path that finds it has left the image rootfs.
+  const marker = path.join(dataDir, `host-only-${process.pid}`);
+  await writeFile(marker, 'host\n');
+
+  const { code, output } = await runInImage(store, base, [
+    '/bin/sh', '-c', [
+      `test -e /proc/1/root${marker} && echo escaped-proc-root`,
+      `cd /../../.. && test -e .${marker} && echo escaped-dotdot`,
+      `cd /proc/1/cwd/../../.. && test -e .${marker} && echo escaped-proc-cwd`,
+      'ls /proc/1/root/ | tr "\\n" " "; echo',
+      'ls / | tr "\\n" " "; echo',
+      'grep -c . /proc/self/mountinfo',
+      'true',
+    ].join('; '),
+  ]);
+  t.is(code, 0, output);
+  t.notRegex(output, /escaped/);
+  const [rootThroughProc, root, mountCount] = output.trim().split('\n');
+  t.is(rootThroughProc, root, 'PID 1 sees the same root as the command');
+  // The overlay, /proc, /dev and its pts and shm, /sys and the two /etc binds: the host's mounts are gone.
+  t.true(Number(mountCount) <= 8, `the RUN sees ${mountCount} mounts`);
 });
 
 test('RUN as USER and a failing RUN', async (t) => {
