@@ -50,11 +50,20 @@ export function terminatedState(container: ContainerStatus): ContainerStateTermi
   };
 }
 
+function previousStatusOf(input: StatusInput, name: string): ReadonlyDeep<ApiContainerStatus> | undefined {
+  const all = [...(input.previous?.initContainerStatuses ?? []), ...(input.previous?.containerStatuses ?? [])];
+  return all.find((status) => status.name === name);
+}
+
 function containerStatus(input: StatusInput, spec: ReadonlyDeep<Container>, defaultWaiting: string): ApiContainerStatus {
   const [current, previous] = instancesOf(input.observed, spec.name);
   const waiting = input.waiting.get(spec.name);
   const image = spec.image ?? '';
   if (current === undefined) {
+    // The runtime forgets containers when its state is removed (`tinykube down`),
+    // but a container that already terminated keeps the outcome it reported.
+    const reported = previousStatusOf(input, spec.name);
+    if (reported?.state?.terminated) return structuredClone(reported) as ApiContainerStatus;
     return { name: spec.name, state: { waiting: waiting ?? { reason: defaultWaiting } }, lastState: {}, ready: false, restartCount: 0, image, imageID: '', started: false };
   }
 

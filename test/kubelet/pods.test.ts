@@ -178,13 +178,15 @@ test('missing image with pull policy Never is ErrImageNeverPull', async (t) => {
 test('missing image to pull goes ErrImagePull then ImagePullBackOff', async (t) => {
   const harness = await startHarness();
   t.teardown(() => harness.close());
-  await createPod(harness, newPod('remote', harness.nodeName, { containers: [newContainer('main', { image: 'registry.example/app:2', imagePullPolicy: 'IfNotPresent' })] }));
+  // A watch sees every status write; polling could miss the short-lived ErrImagePull.
   const seen = new Map<string, string>();
-  await waitFor('ImagePullBackOff', async () => {
-    const waiting = (await harness.getPod('remote')).status?.containerStatuses?.[0]?.state?.waiting;
+  const watch = harness.api.client.watch<Pod>(pods, { namespace: 'default', fieldSelector: 'metadata.name=remote' }, (event) => {
+    const waiting = event.object.status?.containerStatuses?.[0]?.state?.waiting;
     if (waiting?.reason) seen.set(waiting.reason, waiting.message ?? '');
-    return seen.has('ErrImagePull') && seen.has('ImagePullBackOff');
   });
+  t.teardown(() => watch.stop());
+  await createPod(harness, newPod('remote', harness.nodeName, { containers: [newContainer('main', { image: 'registry.example/app:2', imagePullPolicy: 'IfNotPresent' })] }));
+  await waitFor('ImagePullBackOff', () => seen.has('ErrImagePull') && seen.has('ImagePullBackOff'));
   t.regex(seen.get('ErrImagePull') ?? '', /^failed to pull image "registry\.example\/app:2": .*not supported/);
   t.regex(seen.get('ImagePullBackOff') ?? '', /^Back-off pulling image "registry\.example\/app:2"/);
   const failed = await waitFor('Failed event', async () => (await podEvents(harness, 'remote')).find((event) => event.reason === 'Failed'));
