@@ -7,11 +7,22 @@ import type { ResourceType } from '../api/resources.js';
 import { parseQuantity } from '../api/quantity.js';
 import type { Container, Deployment, KubeObject, Namespace, Pod, PodSpec, PodTemplateSpec, ReplicaSet, ResourceRequirements, Toleration } from '../api/types.js';
 
+/** Settings of the defaulting that kube-apiserver takes from its flags. */
+export interface DefaultingOptions {
+  /** tolerationSeconds of the default node.kubernetes.io/not-ready:NoExecute toleration. */
+  notReadyTolerationSeconds: number;
+  /** tolerationSeconds of the default node.kubernetes.io/unreachable:NoExecute toleration. */
+  unreachableTolerationSeconds: number;
+}
+
+/** kube-apiserver's defaults for both toleration flags: five minutes. */
+export const defaultDefaultingOptions: DefaultingOptions = { notReadyTolerationSeconds: 300, unreachableTolerationSeconds: 300 };
+
 /** Fills in the defaults kube-apiserver sets on create and update, in place. */
-export function applyDefaults(type: ResourceType, object: KubeObject): void {
+export function applyDefaults(type: ResourceType, object: KubeObject, options: DefaultingOptions = defaultDefaultingOptions): void {
   switch (`${type.group}/${type.kind}`) {
     case '/Pod':
-      return defaultPod(object as Pod);
+      return defaultPod(object as Pod, options);
     case '/Namespace':
       return defaultNamespace(object as Namespace);
     case 'apps/ReplicaSet':
@@ -67,14 +78,14 @@ function defaultResources(resources: ResourceRequirements | undefined): void {
   resources.requests = requests;
 }
 
-// The DefaultTolerationSeconds admission plugin lets a pod stay bound for
-// five minutes after its node becomes not-ready or unreachable.
-const defaultTolerations: Toleration[] = [
-  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-];
-
-function addDefaultTolerations(spec: PodSpec): void {
+// The DefaultTolerationSeconds admission plugin lets a pod stay bound for a
+// while (five minutes unless the flags say otherwise) after its node becomes
+// not-ready or unreachable.
+function addDefaultTolerations(spec: PodSpec, options: DefaultingOptions): void {
+  const defaultTolerations: Toleration[] = [
+    { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: options.notReadyTolerationSeconds },
+    { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: options.unreachableTolerationSeconds },
+  ];
   const tolerations = Array.isArray(spec.tolerations) ? spec.tolerations : [];
   for (const wanted of defaultTolerations) {
     const present = tolerations.some((toleration) => isObject(toleration) &&
@@ -98,10 +109,10 @@ function defaultPodSpec(spec: PodSpec): void {
   }
 }
 
-function defaultPod(pod: Pod): void {
+function defaultPod(pod: Pod, options: DefaultingOptions): void {
   if (!isObject(pod.spec)) return;
   defaultPodSpec(pod.spec);
-  addDefaultTolerations(pod.spec);
+  addDefaultTolerations(pod.spec, options);
   pod.spec.priority ??= 0;
   pod.status = isObject(pod.status) ? pod.status : {};
   pod.status.phase ??= 'Pending';

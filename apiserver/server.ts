@@ -10,6 +10,7 @@ import { writeKubeconfig } from '../api/kubeconfig.js';
 import { createLogger } from '../api/log.js';
 import { namespaces, resourceTypes, type ResourceType } from '../api/resources.js';
 import type { KubeObject, Status } from '../api/types.js';
+import { defaultDefaultingOptions } from './defaults.js';
 import { internalError, notFound, StatusError } from './errors.js';
 import { handleNonResource } from './http/discovery-routes.js';
 import { proxyUpgrade } from './http/proxy.js';
@@ -35,6 +36,10 @@ export interface ApiserverOptions {
   watchWindow?: number;
   /** How often a watch that allows bookmarks gets one. */
   bookmarkIntervalMs?: number;
+  /** tolerationSeconds of the not-ready NoExecute toleration added to every pod; 300 when unset. */
+  defaultNotReadyTolerationSeconds?: number;
+  /** tolerationSeconds of the unreachable NoExecute toleration added to every pod; 300 when unset. */
+  defaultUnreachableTolerationSeconds?: number;
 }
 
 export interface RunningApiserver {
@@ -108,7 +113,10 @@ export async function startApiserver(options: ApiserverOptions): Promise<Running
     attributesOf: (key, object) => attributesOf(typeOfKey(key), object),
     changeLogCapacity: options.watchWindow,
   });
-  const registry = new Registry(storage);
+  const registry = new Registry(storage, {
+    notReadyTolerationSeconds: options.defaultNotReadyTolerationSeconds ?? defaultDefaultingOptions.notReadyTolerationSeconds,
+    unreachableTolerationSeconds: options.defaultUnreachableTolerationSeconds ?? defaultDefaultingOptions.unreachableTolerationSeconds,
+  });
   await ensureSystemNamespaces(registry);
 
   const handler: HandlerContext = { registry, watch: { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000, open: new Set() } };

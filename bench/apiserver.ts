@@ -7,7 +7,11 @@
 //
 // The apiserver and etcd run as child processes on 127.0.0.1 with temporary
 // data dirs; the client runs in this process. Usage:
-//   node --import tsx bench/apiserver.ts [--pods 10000] [--watchers 500]
+//   node --import tsx bench/apiserver.ts [--pods 10000] [--watchers 500] [--entry FILE] [--node-option OPTION]
+// --entry names the script that starts `tinykube apiserver` (bin/tinykube.js
+// unless set, which runs dist/ when it is fresh), for example a compiled
+// cli/main.js from another output dir; --node-option passes an option such
+// as --cpu-prof to the apiserver's node.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -23,7 +27,14 @@ const root = new URL('..', import.meta.url).pathname;
 const binary = join(root, 'bin/tinykube.js');
 const concurrency = 64;
 
-const { values } = parseArgs({ options: { pods: { type: 'string', default: '10000' }, watchers: { type: 'string', default: '500' } } });
+const { values } = parseArgs({
+  options: {
+    pods: { type: 'string', default: '10000' },
+    watchers: { type: 'string', default: '500' },
+    entry: { type: 'string', default: binary },
+    'node-option': { type: 'string', multiple: true, default: [] },
+  },
+});
 const podCount = Number(values.pods);
 const watcherCount = Number(values.watchers);
 
@@ -148,7 +159,7 @@ interface Running {
 }
 
 async function startApiserverChild(dataDir: string): Promise<Running> {
-  const child = spawn(process.execPath, [binary, 'apiserver', '--data-dir', dataDir, '--port', '0'],
+  const child = spawn(process.execPath, [...values['node-option'], values.entry, 'apiserver', '--data-dir', dataDir, '--port', '0'],
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, TINYKUBE_LOG_LEVEL: 'warn' } });
   const kubeconfig = join(dataDir, 'admin.kubeconfig');
   await waitFor('the apiserver kubeconfig', async () => existsSync(kubeconfig));

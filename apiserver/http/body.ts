@@ -52,7 +52,7 @@ export function readBody(request: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** Decodes a JSON, YAML or (for a few kinds) protobuf body; an empty body decodes to undefined. */
+/** Decodes a JSON, YAML or protobuf body; an empty body decodes to undefined. */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
   if (type === 'application/vnd.kubernetes.protobuf' && body.length > 0) return decodeProtobuf(body);

@@ -9,12 +9,13 @@ import { convertToTable, type Table, type TableOptions } from '../table/index.js
 
 export type TableVersion = 'v1' | 'v1beta1';
 
-interface MediaRange {
+export interface MediaRange {
   type: string;
   parameters: Record<string, string>;
 }
 
-function parseAccept(header: string | undefined): MediaRange[] {
+/** Parses an Accept header into its media ranges, in the client's order of preference. */
+export function parseAccept(header: string | undefined): MediaRange[] {
   return (header ?? '').split(',').map((entry) => {
     const [type, ...parameters] = entry.split(';').map((part) => part.trim());
     return {

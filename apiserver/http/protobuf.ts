@@ -1,86 +1,65 @@
-// A decoder for the Kubernetes protobuf request encoding of the few kinds
-// that kubectl 1.32 sends as protobuf: `kubectl create namespace` and
-// `kubectl create deployment` use client-go typed clients, which encode
-// built-in kinds as application/vnd.kubernetes.protobuf and do not fall back
-// to JSON on 415. Responses stay JSON: those clients accept it.
+// A decoder for the Kubernetes protobuf request encoding
+// (application/vnd.kubernetes.protobuf). client-go's typed clients send it:
+// `kubectl create namespace` and `kubectl create deployment` among the
+// kubectl 1.32 commands, and programs built on client-go for any kind. They
+// do not fall back to JSON on 415, so every served kind decodes here.
+// Responses stay JSON, which those clients accept.
 //
 // The envelope is the 4-byte magic "k8s\0" and a runtime.Unknown message
-// (typeMeta = 1, raw = 2), and raw contains the object. Field numbers come from the
-// generated.proto files of k8s.io/api and k8s.io/apimachinery (v1.32). A
-// field this table does not know is rejected with 415 rather than dropped.
+// whose typeMeta names the kind and whose raw field contains the object. The
+// field numbers are in protobuf-messages.ts. A field the table does not know
+// is rejected with 415 unless its value is zero, rather than dropped.
 
 import { unsupportedMediaType } from '../errors.js';
+import { messageDefinitions, topLevelMessages } from './protobuf-messages.js';
 
-type FieldKind = 'string' | 'int' | 'bool' | 'message' | 'map' | 'ignored';
+const scalarTypes = ['string', 'int', 'bool', 'bytes', 'map', 'quantities', 'Quantity', 'Time', 'MicroTime', 'IntOrString', 'FieldsV1'] as const;
+type ScalarType = typeof scalarTypes[number];
 
 interface Field {
   name: string;
-  kind: FieldKind;
-  /** A Go pointer field: zero is a real value. Other zero values mean "unset", since go-to-protobuf writes them anyway. */
-  keepZero?: boolean;
-  /** The message type, for kind 'message'; the value type of a map of messages is not needed here. */
-  type?: string;
-  repeated?: boolean;
-  /** For maps: the value is a Quantity message rather than a string. */
-  quantityValues?: boolean;
+  /** A scalar type, or the name of another message. */
+  type: ScalarType | string;
+  repeated: boolean;
+  /** Keep zero values: the Go field is a pointer, or JSON always carries it. */
+  keepZero: boolean;
+  /** A Go embedded struct: its fields go into the parent object. */
+  inline: boolean;
 }
 
-const f = (name: string, kind: FieldKind, type?: string, repeated = false): Field => ({ name, kind, type, repeated });
-const pointer = (name: string): Field => ({ name, kind: 'int', keepZero: true });
+type MessageSchema = ReadonlyMap<number, Field>;
 
-const messages: Record<string, Record<number, Field>> = {
-  Unknown: { 1: f('typeMeta', 'message', 'TypeMeta'), 2: f('raw', 'string'), 3: f('contentEncoding', 'string'), 4: f('contentType', 'string') },
-  TypeMeta: { 1: f('apiVersion', 'string'), 2: f('kind', 'string') },
-  ObjectMeta: {
-    1: f('name', 'string'), 2: f('generateName', 'string'), 3: f('namespace', 'string'), 5: f('uid', 'string'),
-    6: f('resourceVersion', 'string'), 7: f('generation', 'int'), 8: f('creationTimestamp', 'ignored'), 9: f('deletionTimestamp', 'ignored'),
-    11: f('labels', 'map'), 12: f('annotations', 'map'),
-    14: f('finalizers', 'string', undefined, true),
-  },
-  LabelSelector: { 1: f('matchLabels', 'map'), 2: f('matchExpressions', 'message', 'LabelSelectorRequirement', true) },
-  LabelSelectorRequirement: { 1: f('key', 'string'), 2: f('operator', 'string'), 3: f('values', 'string', undefined, true) },
-  Namespace: { 1: f('metadata', 'message', 'ObjectMeta'), 2: f('spec', 'message', 'NamespaceSpec'), 3: f('status', 'message', 'Empty') },
-  NamespaceSpec: { 1: f('finalizers', 'string', undefined, true) },
-  Deployment: { 1: f('metadata', 'message', 'ObjectMeta'), 2: f('spec', 'message', 'DeploymentSpec'), 3: f('status', 'message', 'Empty') },
-  DeploymentSpec: {
-    1: pointer('replicas'), 2: f('selector', 'message', 'LabelSelector'), 3: f('template', 'message', 'PodTemplateSpec'),
-    4: f('strategy', 'message', 'DeploymentStrategy'), 5: f('minReadySeconds', 'int'), 6: pointer('revisionHistoryLimit'),
-    7: f('paused', 'bool'), 9: pointer('progressDeadlineSeconds'),
-  },
-  DeploymentStrategy: { 1: f('type', 'string') },
-  PodTemplateSpec: { 1: f('metadata', 'message', 'ObjectMeta'), 2: f('spec', 'message', 'PodSpec') },
-  PodSpec: {
-    2: f('containers', 'message', 'Container', true), 3: f('restartPolicy', 'string'), 4: pointer('terminationGracePeriodSeconds'),
-    6: f('dnsPolicy', 'string'), 7: f('nodeSelector', 'map'), 8: f('serviceAccountName', 'string'), 10: f('nodeName', 'string'),
-    11: f('hostNetwork', 'bool'),
-  },
-  Container: {
-    1: f('name', 'string'), 2: f('image', 'string'), 3: f('command', 'string', undefined, true), 4: f('args', 'string', undefined, true),
-    5: f('workingDir', 'string'), 6: f('ports', 'message', 'ContainerPort', true), 7: f('env', 'message', 'EnvVar', true),
-    8: f('resources', 'message', 'ResourceRequirements'), 14: f('imagePullPolicy', 'string'),
-  },
-  ContainerPort: { 1: f('name', 'string'), 2: f('hostPort', 'int'), 3: f('containerPort', 'int'), 4: f('protocol', 'string'), 5: f('hostIP', 'string') },
-  EnvVar: { 1: f('name', 'string'), 2: f('value', 'string') },
-  ResourceRequirements: { 1: { ...f('limits', 'map'), quantityValues: true }, 2: { ...f('requests', 'map'), quantityValues: true } },
-  Quantity: { 1: f('string', 'string') },
-  MapEntry: { 1: f('key', 'string'), 2: f('value', 'string') },
-  Empty: {},
-};
+function parseDefinition(message: string, definition: string): MessageSchema {
+  const fields = new Map<number, Field>();
+  for (const entry of definition.split(';')) {
+    const match = /^\s*(\d+) (\.\.\.)?(\w+) (\*)?(\w+)(\[\])?\s*$/.exec(entry);
+    if (!match) throw new Error(`protobuf table: invalid field "${entry}" in ${message}`);
+    const [, number, inline, name, pointer, type, repeated] = match;
+    if (!scalarTypes.includes(type as ScalarType) && !(type in messageDefinitions)) {
+      throw new Error(`protobuf table: field ${name} of ${message} has unknown type ${type}`);
+    }
+    fields.set(Number(number), { name, type, repeated: repeated !== undefined, keepZero: pointer !== undefined, inline: inline !== undefined });
+  }
+  return fields;
+}
 
-/** The kinds this decoder reads, by apiVersion/kind. */
-const topLevel: Record<string, string> = { 'v1/Namespace': 'Namespace', 'apps/v1/Deployment': 'Deployment' };
+const schemas = new Map(Object.entries(messageDefinitions).map(([name, definition]) => [name, parseDefinition(name, definition)]));
 
 const magic = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 class Reader {
   position = 0;
-  constructor(readonly bytes: Buffer, readonly end = bytes.length) {}
+  constructor(readonly bytes: Buffer) {}
+
+  get done(): boolean {
+    return this.position >= this.bytes.length;
+  }
 
   varint(): bigint {
     let result = 0n;
     let shift = 0n;
     for (;;) {
-      if (this.position >= this.end) throw new Error('truncated varint');
+      if (this.position >= this.bytes.length) throw new Error('truncated varint');
       const byte = this.bytes[this.position++];
       result |= BigInt(byte & 0x7f) << shift;
       if ((byte & 0x80) === 0) return result;
@@ -91,10 +70,18 @@ class Reader {
 
   slice(): Buffer {
     const length = Number(this.varint());
-    if (this.position + length > this.end) throw new Error('truncated field');
+    if (this.position + length > this.bytes.length) throw new Error('truncated field');
     const value = this.bytes.subarray(this.position, this.position + length);
     this.position += length;
     return value;
+  }
+
+  /** Skips a field of a wire type that this table never uses (fixed 32 or 64 bits). */
+  skipFixed(wireType: number): void {
+    if (wireType === 1) this.position += 8;
+    else if (wireType === 5) this.position += 4;
+    else throw new Error(`unsupported wire type ${wireType}`);
+    if (this.position > this.bytes.length) throw new Error('truncated field');
   }
 }
 
@@ -102,7 +89,7 @@ class Reader {
 function isZeroPayload(payload: Buffer): boolean {
   try {
     const reader = new Reader(payload);
-    while (reader.position < reader.end) {
+    while (!reader.done) {
       const wireType = Number(reader.varint()) & 7;
       if (wireType === 0) {
         if (reader.varint() !== 0n) return false;
@@ -122,62 +109,156 @@ function skipUnknown(reader: Reader, type: string, number: number, wireType: num
   let zero = false;
   if (wireType === 0) zero = reader.varint() === 0n;
   else if (wireType === 2) zero = isZeroPayload(reader.slice());
+  else reader.skipFixed(wireType);
   if (!zero) throw new Error(`field ${number} of ${type} is not supported`);
 }
 
+/** Reads one map entry (key = 1, value = 2); quantity maps carry Quantity messages as values. */
+function decodeMapEntry(bytes: Buffer, quantityValues: boolean): [string, string] {
+  const reader = new Reader(bytes);
+  let key = '';
+  let value = '';
+  while (!reader.done) {
+    const tag = Number(reader.varint());
+    if ((tag & 7) !== 2) throw new Error('map entry has an unexpected wire type');
+    const payload = reader.slice();
+    if (tag >>> 3 === 1) key = payload.toString('utf8');
+    else if (tag >>> 3 === 2) value = quantityValues ? decodeQuantity(payload) : payload.toString('utf8');
+  }
+  return [key, value];
+}
+
+/** Reads the varint and length-delimited fields of a small message by number. */
+function rawFields(bytes: Buffer): Map<number, bigint | Buffer> {
+  const fields = new Map<number, bigint | Buffer>();
+  const reader = new Reader(bytes);
+  while (!reader.done) {
+    const tag = Number(reader.varint());
+    const wireType = tag & 7;
+    if (wireType === 0) fields.set(tag >>> 3, reader.varint());
+    else if (wireType === 2) fields.set(tag >>> 3, reader.slice());
+    else reader.skipFixed(wireType);
+  }
+  return fields;
+}
+
+function decodeQuantity(bytes: Buffer): string {
+  const text = rawFields(bytes).get(1);
+  return text instanceof Buffer ? text.toString('utf8') : '';
+}
+
+/**
+ * Formats a Time (seconds = 1, nanos = 2) as RFC 3339: seconds for Time,
+ * microseconds for MicroTime. The zero time is null, as Go's JSON encoder
+ * writes it; a nil pointer never reaches here because it is not on the wire.
+ */
+function decodeTime(bytes: Buffer, micro: boolean): string | null {
+  const fields = rawFields(bytes);
+  const seconds = fields.get(1);
+  const nanos = fields.get(2);
+  const secondsValue = typeof seconds === 'bigint' ? Number(BigInt.asIntN(64, seconds)) : 0;
+  const nanosValue = typeof nanos === 'bigint' ? Number(BigInt.asIntN(32, nanos)) : 0;
+  if (secondsValue === 0 && nanosValue === 0) return null;
+  const whole = new Date(secondsValue * 1000).toISOString().slice(0, 19);
+  if (!micro) return `${whole}Z`;
+  return `${whole}.${String(Math.floor(nanosValue / 1000)).padStart(6, '0')}Z`;
+}
+
+/** Decodes an IntOrString (type = 1, intVal = 2, strVal = 3) to a number or a string. */
+function decodeIntOrString(bytes: Buffer): number | string {
+  const fields = rawFields(bytes);
+  const kind = fields.get(1);
+  const text = fields.get(3);
+  if (kind === 1n) return text instanceof Buffer ? text.toString('utf8') : '';
+  const number = fields.get(2);
+  return typeof number === 'bigint' ? Number(BigInt.asIntN(32, number)) : 0;
+}
+
+/** Decodes a FieldsV1 (Raw = 1), whose bytes are the JSON of the field set. */
+function decodeFieldsV1(bytes: Buffer): unknown {
+  const raw = rawFields(bytes).get(1);
+  return raw instanceof Buffer && raw.length > 0 ? JSON.parse(raw.toString('utf8')) as unknown : {};
+}
+
+function varintValue(field: Field, raw: bigint): number | boolean {
+  return field.type === 'bool' ? raw !== 0n : Number(BigInt.asIntN(64, raw));
+}
+
+/** Decodes a length-delimited value; undefined means "leave the field out". */
+function decodeDelimited(field: Field, payload: Buffer): unknown {
+  switch (field.type) {
+    case 'string':
+      return payload.toString('utf8');
+    case 'bytes':
+      return payload;
+    case 'Quantity':
+      return decodeQuantity(payload);
+    case 'Time':
+      return decodeTime(payload, false);
+    case 'MicroTime':
+      return decodeTime(payload, true);
+    case 'IntOrString':
+      return decodeIntOrString(payload);
+    case 'FieldsV1':
+      return decodeFieldsV1(payload);
+    case 'int':
+    case 'bool':
+      throw new Error(`field ${field.name} is packed, which only repeated fields may be`);
+    default:
+      return decodeMessage(payload, field.type);
+  }
+}
+
+function isZero(value: unknown): boolean {
+  return value === 0 || value === false || value === '';
+}
+
+/** Stores one decoded value, dropping zero values of fields that JSON would omit. */
+function setField(result: Record<string, unknown>, field: Field, value: unknown): void {
+  if (value === undefined) return;
+  if (field.repeated) {
+    ((result[field.name] ??= []) as unknown[]).push(value);
+    return;
+  }
+  if (!field.keepZero && isZero(value)) return;
+  if (field.inline && typeof value === 'object' && value !== null) Object.assign(result, value);
+  else result[field.name] = value;
+}
+
 function decodeMessage(bytes: Buffer, type: string): Record<string, unknown> {
-  const schema = messages[type];
+  const schema = schemas.get(type);
+  if (!schema) throw new Error(`no protobuf message ${type}`);
   const result: Record<string, unknown> = {};
   const reader = new Reader(bytes);
-  while (reader.position < reader.end) {
+  while (!reader.done) {
     const tag = Number(reader.varint());
     const number = tag >>> 3;
     const wireType = tag & 7;
-    const field = schema[number];
+    const field = schema.get(number);
     if (!field) {
       skipUnknown(reader, type, number, wireType);
       continue;
     }
-    let value: unknown;
     if (wireType === 0) {
-      const raw = reader.varint();
-      value = field.kind === 'bool' ? raw !== 0n : Number(BigInt.asIntN(64, raw));
-      if (!field.keepZero && (value === 0 || value === false)) continue;
+      if (field.type !== 'int' && field.type !== 'bool') throw new Error(`field ${field.name} of ${type} has an unexpected wire type`);
+      setField(result, field, varintValue(field, reader.varint()));
     } else if (wireType === 2) {
       const payload = reader.slice();
-      if (field.kind === 'ignored') continue;
-      if (field.kind === 'string') {
-        value = field.name === 'raw' ? payload : payload.toString('utf8');
-        if (value === '' && !field.repeated) continue;
+      if (field.type === 'map' || field.type === 'quantities') {
+        const [key, value] = decodeMapEntry(payload, field.type === 'quantities');
+        ((result[field.name] ??= {}) as Record<string, string>)[key] = value;
+      } else if (field.repeated && (field.type === 'int' || field.type === 'bool')) {
+        // A packed repeated scalar: one varint after another.
+        const packed = new Reader(payload);
+        while (!packed.done) setField(result, field, varintValue(field, packed.varint()));
+      } else {
+        setField(result, field, decodeDelimited(field, payload));
       }
-      else if (field.kind === 'message') value = decodeMessage(payload, field.type ?? 'Empty');
-      else if (field.kind === 'map') {
-        const entry = decodeMapEntry(payload, field.quantityValues === true);
-        const map = (result[field.name] ?? {}) as Record<string, string>;
-        map[entry.key] = entry.value;
-        result[field.name] = map;
-        continue;
-      } else throw new Error(`field ${number} of ${type} has an unexpected wire type`);
     } else {
-      throw new Error(`field ${number} of ${type} has unsupported wire type ${wireType}`);
+      throw new Error(`field ${field.name} of ${type} has unsupported wire type ${wireType}`);
     }
-    if (field.repeated) ((result[field.name] ??= []) as unknown[]).push(value);
-    else result[field.name] = value;
   }
   return result;
-}
-
-function decodeMapEntry(bytes: Buffer, quantityValues: boolean): { key: string; value: string } {
-  const reader = new Reader(bytes);
-  let key = '';
-  let value = '';
-  while (reader.position < reader.end) {
-    const tag = Number(reader.varint());
-    const payload = reader.slice();
-    if (tag >>> 3 === 1) key = payload.toString('utf8');
-    else if (tag >>> 3 === 2) value = quantityValues ? String(decodeMessage(payload, 'Quantity').string ?? '') : payload.toString('utf8');
-  }
-  return { key, value };
 }
 
 /** Decodes a protobuf request body into the JSON form of its object; 415 for anything it cannot read faithfully. */
@@ -188,9 +269,13 @@ export function decodeProtobuf(body: Buffer): unknown {
   try {
     const unknown = decodeMessage(body.subarray(magic.length), 'Unknown');
     const typeMeta = (unknown.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
-    const type = topLevel[`${typeMeta.apiVersion ?? ''}/${typeMeta.kind ?? ''}`];
-    if (!type || !(unknown.raw instanceof Buffer)) throw new Error(`${typeMeta.apiVersion ?? ''} ${typeMeta.kind ?? ''} is not decoded from protobuf`);
-    return { apiVersion: typeMeta.apiVersion, kind: typeMeta.kind, ...decodeMessage(unknown.raw, type) };
+    const apiVersion = typeMeta.apiVersion ?? '';
+    const kind = typeMeta.kind ?? '';
+    const type = topLevelMessages[`${apiVersion}/${kind}`] ?? (kind === 'DeleteOptions' ? topLevelMessages.DeleteOptions : undefined);
+    if (!type) throw new Error(`${apiVersion} ${kind} is not decoded from protobuf`);
+    if (unknown.contentEncoding) throw new Error(`content encoding ${String(unknown.contentEncoding)} is not supported`);
+    const raw = unknown.raw instanceof Buffer ? unknown.raw : Buffer.alloc(0);
+    return { apiVersion, kind, ...decodeMessage(raw, type) };
   } catch (error) {
     throw unsupportedMediaType(`application/vnd.kubernetes.protobuf (${(error as Error).message}; send JSON or YAML instead)`);
   }

@@ -121,26 +121,52 @@ export function collectFields(value: JsonValue | undefined, node: SchemaNode | u
  */
 export function fieldsTreeOf(value: JsonValue, node: SchemaNode | undefined): JsonObject {
   const tree: JsonObject = {};
+  fillFieldsTree(value, node, tree);
+  return tree;
+}
+
+// The "f:" elements of field names, built once per name, since every create
+// walks the same few hundred names.
+const fieldElements = new Map<string, string>();
+
+function fieldElement(key: string): string {
+  let element = fieldElements.get(key);
+  if (element === undefined) {
+    element = `f:${key}`;
+    // Names in request bodies are unbounded, so only the first few thousand are kept.
+    if (fieldElements.size < 4096) fieldElements.set(key, element);
+  }
+  return element;
+}
+
+/** Adds the FieldsV1 tree of value to tree, which holds only a "." member marker or nothing when called. */
+function fillFieldsTree(value: JsonValue, node: SchemaNode | undefined, tree: JsonObject): void {
   if (isJsonObject(value) && isGranular(node)) {
     for (const key of Object.keys(value).sort(compareElements)) {
-      if (value[key] !== undefined) tree[`f:${key}`] = fieldsTreeOf(value[key], childOf(node, key));
+      const child = value[key];
+      if (child === undefined) continue;
+      const subtree: JsonObject = {};
+      fillFieldsTree(child, childOf(node, key), subtree);
+      tree[fieldElement(key)] = subtree;
     }
-    return tree;
+    return;
   }
-  if (Array.isArray(value) && node?.ref.form === 'list' && value.length > 0) {
-    const listType = node.field?.listType ?? 'atomic';
+  if (!Array.isArray(value) || node?.ref.form !== 'list' || value.length === 0) return;
+  const listType = node.field?.listType ?? 'atomic';
+  if (listType === 'map') {
+    const keys = node.field?.listMapKeys ?? [];
     const item = itemNode(node);
-    if (listType === 'map') {
-      const keys = node.field?.listMapKeys ?? [];
-      const entries = value.map((element) => [listItemKey(element, keys), fieldsTreeOf(element, item)] as const);
-      for (const [key, child] of entries.sort(([a], [b]) => compareElements(a, b))) {
-        tree[key] = Object.keys(child).length > 0 ? { '.': {}, ...child } : {};
-      }
-    } else if (listType === 'set') {
-      for (const key of value.map((element) => `v:${JSON.stringify(element)}`).sort(compareElements)) tree[key] = {};
+    const entries = value.map((element) => [listItemKey(element, keys), element] as const);
+    entries.sort(([a], [b]) => compareElements(a, b));
+    for (const [key, element] of entries) {
+      // An item with fields under it is a member too, which "." records first.
+      const subtree: JsonObject = { '.': {} };
+      fillFieldsTree(element, item, subtree);
+      tree[key] = Object.keys(subtree).length > 1 ? subtree : {};
     }
+  } else if (listType === 'set') {
+    for (const key of value.map((element) => `v:${JSON.stringify(element)}`).sort(compareElements)) tree[key] = {};
   }
-  return tree;
 }
 
 /** Returns the schema node at a path, or undefined where the schema ends. */

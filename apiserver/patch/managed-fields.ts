@@ -5,7 +5,7 @@ import type { KubeObject, ManagedFieldsEntry } from '../../api/types.js';
 import { rootNode, type SchemaNode, type TypeSchema } from '../openapi/schema/index.js';
 import { diffFields, type FieldChanges } from './field-diff.js';
 import { addPath, removePath } from './fields-tree.js';
-import { collectFields, FieldSet, fieldsTreeOf, fromFieldsV1, sortTree, toFieldsV1, type FieldPath } from './fieldset.js';
+import { childOf, collectFields, compareElements, FieldSet, fieldsTreeOf, fromFieldsV1, sortTree, toFieldsV1, type FieldPath } from './fieldset.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 
 // Fields the server sets, which no manager owns.
@@ -29,8 +29,17 @@ export function fieldsOf(object: KubeObject | JsonValue | undefined, root: Schem
   return FieldSet.of([...all].filter((path) => isTracked(path, subresource)));
 }
 
+let cachedSecond = -1;
+let cachedTimestamp = '';
+
+/** Returns the current time in whole seconds as RFC 3339; formatted once per second, because every write needs it. */
 export function now(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedTimestamp = new Date(second * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  }
+  return cachedTimestamp;
 }
 
 export function sameManager(entry: ManagedFieldsEntry, manager: string, operation: 'Apply' | 'Update', subresource: string | undefined): boolean {
@@ -68,9 +77,13 @@ export function upsertEntry(entries: ManagedFieldsEntry[], entry: Omit<ManagedFi
 
 /** Records the first entry of a new object, straight from its fields; creates are the hot path of the apiserver. */
 function recordCreate(root: SchemaNode, apiVersion: string, object: KubeObject, manager: string, subresource: string | undefined): void {
-  const tree = fieldsTreeOf(object as unknown as JsonValue, root);
-  for (const key of Object.keys(tree)) {
-    if (key !== 'f:metadata' && !isTracked([key], subresource)) delete tree[key];
+  // Untracked top-level fields (status, apiVersion, kind) are skipped before their subtrees are built, not pruned after.
+  const fields = object as unknown as JsonObject;
+  const tree: JsonObject = {};
+  for (const key of Object.keys(fields).sort(compareElements)) {
+    const element = `f:${key}`;
+    if (fields[key] === undefined || (key !== 'metadata' && !isTracked([element], subresource))) continue;
+    tree[element] = fieldsTreeOf(fields[key], childOf(root, key));
   }
   const metadata = tree['f:metadata'];
   if (isJsonObject(metadata)) {

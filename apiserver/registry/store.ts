@@ -6,7 +6,7 @@
 import { apiVersionOf, namespaces, type ResourceType } from '../../api/resources.js';
 import { parseSelector, SelectorError } from '../../api/labels.js';
 import type { KubeObject } from '../../api/types.js';
-import { applyDefaults } from '../defaults.js';
+import { applyDefaults, defaultDefaultingOptions, type DefaultingOptions } from '../defaults.js';
 import { alreadyExists, badRequest, conflict, forbidden, gone, invalid, notFound, StatusError } from '../errors.js';
 import { applyPatch, updateManagedFields } from '../patch/index.js';
 import { StorageError, type Storage, type StoredValue } from '../storage/interface.js';
@@ -95,7 +95,7 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 export class Registry {
-  constructor(readonly storage: Storage) {}
+  constructor(readonly storage: Storage, readonly defaulting: DefaultingOptions = defaultDefaultingOptions) {}
 
   async get(type: ResourceType, namespace: string | undefined, name: string): Promise<StoredValue> {
     checkPathSegmentName(type, name);
@@ -252,7 +252,7 @@ export class Registry {
     else prepareForUpdate(type, updated, current);
     keepSystemMetadata(updated, current);
     updated.metadata.resourceVersion = current.metadata.resourceVersion;
-    if (subresource !== 'status') applyDefaults(type, updated);
+    if (subresource !== 'status') applyDefaults(type, updated, this.defaulting);
     this.validate(type, updated, current);
     if (tracksGeneration(type) && !sameJson(updated.spec, current.spec)) {
       updated.metadata.generation = (current.metadata.generation ?? 0) + 1;
@@ -288,7 +288,7 @@ export class Registry {
   }
 
   private validate(type: ResourceType, object: KubeObject, old: KubeObject | undefined): void {
-    if (!old) applyDefaults(type, object);
+    if (!old) applyDefaults(type, object, this.defaulting);
     const causes = validateObject(type, object, old);
     if (causes.length > 0) throw invalid(type.kind, type.group || undefined, object.metadata.name ?? '', causes);
   }

@@ -39,33 +39,64 @@ function scalarMismatch(name: string, value: unknown): string | undefined {
   }
 }
 
-function walk(node: SchemaNode, value: unknown, path: string, causes: StatusCause[]): void {
+/**
+ * The path of the value being checked, as a stack of field names (strings)
+ * and list indexes or map keys (in brackets). A cause needs the path as
+ * text, but a valid body (the usual case) never does, so the text is built
+ * only for a mismatch, and the walk allocates nothing per field. Only schema
+ * field names are pushed unbracketed, and none starts with '['.
+ */
+type PathStack = string[];
+
+function pathText(path: PathStack): string {
+  let text = '';
+  for (const segment of path) text += segment.startsWith('[') || text === '' ? segment : `.${segment}`;
+  return text;
+}
+
+function mismatch(causes: StatusCause[], path: PathStack, value: unknown, expected: string): void {
+  causes.push(typeInvalid(pathText(path), jsonType(value), `must be of type ${expected}`));
+}
+
+function walk(node: SchemaNode, value: unknown, path: PathStack, causes: StatusCause[]): void {
   // JSON null decodes to the zero value of any field.
   if (value === null || value === undefined || isFreeForm(node) && isObject(value)) return;
-  const mismatch = (expected: string) => causes.push(typeInvalid(path, jsonType(value), `must be of type ${expected}`));
   switch (node.ref.form) {
     case 'scalar': {
       const expected = scalarMismatch(node.ref.name, value);
-      if (expected) mismatch(expected);
+      if (expected) mismatch(causes, path, value, expected);
       return;
     }
     case 'named':
-      if (!isObject(value)) return void mismatch('object');
-      for (const [key, child] of Object.entries(value)) {
+      if (!isObject(value)) return mismatch(causes, path, value, 'object');
+      for (const key in value) {
         const childNode = fieldNode(node, key);
-        if (childNode) walk(childNode, child, path ? `${path}.${key}` : key, causes);
+        if (!childNode) continue;
+        path.push(key);
+        walk(childNode, value[key], path, causes);
+        path.pop();
       }
       return;
     case 'list': {
       const item = itemNode(node);
-      if (!Array.isArray(value)) return void mismatch('array');
-      if (item) value.forEach((element: unknown, position) => walk(item, element, `${path}[${position}]`, causes));
+      if (!Array.isArray(value)) return mismatch(causes, path, value, 'array');
+      if (!item) return;
+      for (let position = 0; position < value.length; position++) {
+        path.push(`[${position}]`);
+        walk(item, value[position], path, causes);
+        path.pop();
+      }
       return;
     }
     case 'map': {
       const entry = valueNode(node);
-      if (!isObject(value)) return void mismatch('object');
-      if (entry) for (const [key, element] of Object.entries(value)) walk(entry, element, `${path}[${key}]`, causes);
+      if (!isObject(value)) return mismatch(causes, path, value, 'object');
+      if (!entry) return;
+      for (const key in value) {
+        path.push(`[${key}]`);
+        walk(entry, value[key], path, causes);
+        path.pop();
+      }
       return;
     }
   }
@@ -74,6 +105,6 @@ function walk(node: SchemaNode, value: unknown, path: string, causes: StatusCaus
 /** Returns a cause for every field whose JSON type differs from the kind's schema, such as spec.replicas given as a string. */
 export function findTypeErrors(type: ResourceType, object: unknown): StatusCause[] {
   const causes: StatusCause[] = [];
-  walk(rootNode(typeOfResource(type)), object, '', causes);
+  walk(rootNode(typeOfResource(type)), object, [], causes);
   return causes;
 }

@@ -50,12 +50,51 @@ test('version and API documents are served', async (t) => {
   t.is((await get('/apis/unknown.example/v1')).code, 404);
 });
 
-test('aggregated discovery requests get plain JSON to fall back on', async (t) => {
+function getBytes(path: string, accept: string): Promise<{ code: number; type: string; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http.get(`${server.url}${path}`, { headers: { accept } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ code: response.statusCode ?? 0, type: response.headers['content-type'] ?? '', body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
+
+test('aggregated discovery of /apis', async (t) => {
   const reply = await get('/apis', aggregated);
   t.is(reply.code, 200);
+  t.is(reply.type, 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+  t.is(reply.body.kind, 'APIGroupDiscoveryList');
+  t.is(reply.body.apiVersion, 'apidiscovery.k8s.io/v2');
+  const groups = (reply.body.items as { metadata: { name?: string } }[]).map((item) => item.metadata.name);
+  t.true(groups.includes('apps'));
+  t.true(groups.includes('coordination.k8s.io'));
+});
+
+test('aggregated discovery of /api in v2beta1', async (t) => {
+  const reply = await get('/api', 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json');
+  t.is(reply.type, 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList');
+  t.is(reply.body.apiVersion, 'apidiscovery.k8s.io/v2beta1');
+  const items = reply.body.items as { versions: { version: string; resources: { resource: string }[] }[] }[];
+  t.is(items.length, 1);
+  t.true(items[0].versions[0].resources.some((resource) => resource.resource === 'pods'));
+});
+
+test('plain JSON first in Accept gets the plain discovery documents', async (t) => {
+  const reply = await get('/apis', 'application/json,application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
   t.regex(reply.type, /^application\/json/);
   t.notRegex(reply.type, /apidiscovery/);
   t.is(reply.body.kind, 'APIGroupList');
+  t.is((await get('/api')).body.kind, 'APIVersions');
+});
+
+test('OpenAPI v2 as protobuf', async (t) => {
+  const reply = await getBytes('/openapi/v2', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf');
+  t.is(reply.code, 200);
+  t.is(reply.type, 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
+  // Field 1 of openapi.v2.Document is the swagger version string.
+  t.is(reply.body[0], 0x0a);
+  t.is(reply.body.subarray(2, 2 + reply.body[1]).toString(), '2.0');
 });
 
 test('OpenAPI v2 and v3 are served', async (t) => {

@@ -18,15 +18,31 @@ export function typeNamed(name: string): TypeSchema {
   return type;
 }
 
+const typesByKind = new Map<string, TypeSchema | undefined>();
+
 /** Returns the schema of a kind served under a group, such as ('apps', 'Deployment'). */
 export function typeOfKind(group: string, kind: string): TypeSchema | undefined {
-  return allTypes.find((type) => type.gvk?.some((gvk) => gvk.group === group && gvk.kind === kind));
+  const key = `${group}/${kind}`;
+  if (!typesByKind.has(key)) typesByKind.set(key, allTypes.find((type) => type.gvk?.some((gvk) => gvk.group === group && gvk.kind === kind)));
+  return typesByKind.get(key);
 }
 
 export function typeOfResource(resource: ResourceType): TypeSchema {
   const type = typeOfKind(resource.group, resource.kind);
   if (!type) throw new Error(`schema: no type for kind ${resource.kind}`);
   return type;
+}
+
+// Nodes are built once and shared, because every request walks the same
+// schema tree; callers must not change them.
+const fieldNodes = new Map<string, Map<string, SchemaNode | undefined>>();
+const elementNodes = new WeakMap<TypeRef, SchemaNode>();
+const rootNodes = new WeakMap<TypeSchema, SchemaNode>();
+
+function elementNodeOf(ref: TypeRef): SchemaNode {
+  let node = elementNodes.get(ref);
+  if (!node) elementNodes.set(ref, (node = { ref }));
+  return node;
 }
 
 /** A node of the schema tree, as walked along an object: a type reference plus the field that holds it. */
@@ -36,25 +52,35 @@ export interface SchemaNode {
 }
 
 export function rootNode(type: TypeSchema): SchemaNode {
-  return { ref: { form: 'named', name: type.name } };
+  let node = rootNodes.get(type);
+  if (!node) rootNodes.set(type, (node = { ref: { form: 'named', name: type.name } }));
+  return node;
 }
 
 /** Returns the node of a struct field, or undefined when the struct has no such field or the node is not a struct. */
 export function fieldNode(node: SchemaNode, key: string): SchemaNode | undefined {
   if (node.ref.form !== 'named') return undefined;
-  const field = typeNamed(node.ref.name).fields[key];
-  return field ? { ref: parseTypeRef(field.type), field } : undefined;
+  let fields = fieldNodes.get(node.ref.name);
+  if (!fields) fieldNodes.set(node.ref.name, (fields = new Map()));
+  if (fields.has(key)) return fields.get(key);
+  // Own properties only, so a key such as "constructor" is not mistaken for a field.
+  const structFields = typeNamed(node.ref.name).fields;
+  const field = Object.hasOwn(structFields, key) ? structFields[key] : undefined;
+  const child = field ? { ref: parseTypeRef(field.type), field } : undefined;
+  // Unknown keys come from request bodies, so only known fields are remembered, which bounds the cache.
+  if (child) fields.set(key, child);
+  return child;
 }
 
 /** Returns the node of list items, keeping the list's field for its merge key and list type. */
 export function itemNode(node: SchemaNode): SchemaNode | undefined {
-  if (node.ref.form === 'list') return { ref: node.ref.item };
+  if (node.ref.form === 'list') return elementNodeOf(node.ref.item);
   return undefined;
 }
 
 /** Returns the node of map values. */
 export function valueNode(node: SchemaNode): SchemaNode | undefined {
-  if (node.ref.form === 'map') return { ref: node.ref.value };
+  if (node.ref.form === 'map') return elementNodeOf(node.ref.value);
   return undefined;
 }
 

@@ -79,8 +79,15 @@ export type TypeRef =
   | { form: 'list'; item: TypeRef }
   | { form: 'map'; value: TypeRef };
 
+const parsedTypeRefs = new Map<string, TypeRef>();
+
+/** Parses a field type string; the result is shared between calls, so callers must not change it. */
 export function parseTypeRef(type: string): TypeRef {
-  if (type.startsWith('[]')) return { form: 'list', item: parseTypeRef(type.slice(2)) };
-  if (type.startsWith('{}')) return { form: 'map', value: parseTypeRef(type.slice(2)) };
-  return scalarTypes.has(type) ? { form: 'scalar', name: type } : { form: 'named', name: type };
+  let ref = parsedTypeRefs.get(type);
+  if (ref) return ref;
+  if (type.startsWith('[]')) ref = { form: 'list', item: parseTypeRef(type.slice(2)) };
+  else if (type.startsWith('{}')) ref = { form: 'map', value: parseTypeRef(type.slice(2)) };
+  else ref = scalarTypes.has(type) ? { form: 'scalar', name: type } : { form: 'named', name: type };
+  parsedTypeRefs.set(type, ref);
+  return ref;
 }

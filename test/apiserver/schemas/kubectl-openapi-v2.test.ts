@@ -1,50 +1,21 @@
-// kubectl reads /openapi/v2 only as protobuf. This test puts a small proxy in
-// front of the test apiserver that serves openapiV2Protobuf() there and
-// forwards everything else, so the encoding is checked by the real kubectl
-// whatever the apiserver's routes serve.
+// kubectl reads /openapi/v2 only as protobuf, and discovery as aggregated
+// apidiscovery.k8s.io/v2 documents when the server offers them. These tests
+// run the real kubectl, with a fresh discovery cache, against the test
+// apiserver's own routes.
 
 import test from 'ava';
-import { readFile, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { openapiV2Protobuf, openapiV2ProtobufContentType } from '../../../apiserver/openapi/index.js';
 import { startTestApiserver, type TestApiserver } from '../../helpers/apiserver.js';
 import { kubectlFor, type Kubectl } from './kubectl.js';
 
 let server: TestApiserver;
-let proxy: http.Server;
 let kubectl: Kubectl;
-
-function startProxy(target: URL): Promise<http.Server> {
-  const forward = http.createServer((request, response) => {
-    if (request.url?.startsWith('/openapi/v2')) {
-      response.writeHead(200, { 'Content-Type': openapiV2ProtobufContentType });
-      response.end(openapiV2Protobuf());
-      return;
-    }
-    const upstream = http.request({ host: target.hostname, port: target.port, path: request.url, method: request.method, headers: request.headers }, (reply) => {
-      response.writeHead(reply.statusCode ?? 502, reply.headers);
-      reply.pipe(response);
-    });
-    upstream.on('error', () => response.destroy());
-    request.pipe(upstream);
-  });
-  return new Promise((resolve) => forward.listen(0, '127.0.0.1', () => resolve(forward)));
-}
 
 test.before(async () => {
   server = await startTestApiserver();
-  proxy = await startProxy(new URL(server.url));
-  const address = proxy.address() as AddressInfo;
-  const kubeconfig = (await readFile(server.kubeconfigPath, 'utf8')).replace(server.url.replace(/\/$/, ''), `http://127.0.0.1:${address.port}`);
-  const proxyKubeconfig = join(server.dataDir, 'proxy.kubeconfig');
-  await writeFile(proxyKubeconfig, kubeconfig);
-  kubectl = kubectlFor({ ...server, kubeconfigPath: proxyKubeconfig });
+  kubectl = kubectlFor(server);
 });
 
 test.after.always(async () => {
-  await new Promise((resolve) => proxy?.close(resolve));
   await server?.close();
 });
 
@@ -60,4 +31,25 @@ test.serial('explain v2 follows references into nested types', async (t) => {
   const result = await kubectl(['explain', 'pod.spec.containers.ports', '--output=plaintext-openapiv2']);
   t.is(result.code, 0, result.stderr);
   t.regex(result.stdout, /containerPort\t<integer> -required-/);
+});
+
+test.serial('api-resources reads aggregated discovery', async (t) => {
+  const result = await kubectl(['api-resources', '--no-headers', '-o', 'name']);
+  t.is(result.code, 0, result.stderr);
+  const names = result.stdout.trim().split('\n');
+  t.true(names.includes('pods'));
+  t.true(names.includes('deployments.apps'));
+  t.true(names.includes('leases.coordination.k8s.io'));
+});
+
+test.serial('apply and get after aggregated discovery', async (t) => {
+  const manifest = JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'applied', labels: { team: 'a' } } });
+  const applied = await kubectl(['apply', '-f', '-'], manifest);
+  t.is(applied.code, 0, applied.stderr);
+  const got = await kubectl(['get', 'ns', 'applied', '-o', 'jsonpath={.metadata.labels.team}']);
+  t.is(got.code, 0, got.stderr);
+  t.is(got.stdout, 'a');
+  const explained = await kubectl(['explain', 'pods.spec.containers.image']);
+  t.is(explained.code, 0, explained.stderr);
+  t.regex(explained.stdout, /FIELD:\s+image/);
 });
