@@ -60,7 +60,7 @@ function containerStatus(input: StatusInput, spec: ReadonlyDeep<Container>, defa
   const waiting = input.waiting.get(spec.name);
   const image = spec.image ?? '';
   if (current === undefined) {
-    // The runtime forgets containers when its state is removed (`tinykube down`),
+    // The runtime drops its container records when its state is removed (`tinykube down`),
     // but a container that already terminated keeps the outcome it reported.
     const reported = previousStatusOf(input, spec.name);
     if (reported?.state?.terminated) return structuredClone(reported) as ApiContainerStatus;
