@@ -33,10 +33,16 @@ function formatValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function timestamp(now: Date): string {
+function timestamp(epochMicroseconds: number): string {
+  const now = new Date(Math.floor(epochMicroseconds / 1000));
   const pad = (n: number, width = 2) => String(n).padStart(width, '0');
   return `${pad(now.getUTCMonth() + 1)}${pad(now.getUTCDate())} ${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}:` +
-    `${pad(now.getUTCSeconds())}.${pad(now.getUTCMilliseconds(), 3)}000`;
+    `${pad(now.getUTCSeconds())}.${pad(Math.floor(epochMicroseconds % 1_000_000), 6)}`;
+}
+
+/** Returns the wall-clock time in microseconds; Date alone has only milliseconds. */
+function epochMicroseconds(): number {
+  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
 }
 
 export type LogFields = Record<string, unknown>;
@@ -56,7 +62,7 @@ export function createLogger(component: string, baseFields: LogFields = {}): Log
     const pairs = Object.entries({ ...baseFields, ...fields })
       .filter(([, value]) => value !== undefined)
       .map(([key, value]) => `${key}=${formatValue(value)}`);
-    sink([`${levelLetter[level]}${timestamp(new Date())}`, component, JSON.stringify(message), ...pairs].join(' '));
+    sink([`${levelLetter[level]}${timestamp(epochMicroseconds())}`, component, JSON.stringify(message), ...pairs].join(' '));
   };
   return {
     error: (message, fields) => write('error', message, fields),

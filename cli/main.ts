@@ -1,6 +1,7 @@
 // The tinykube command line: one binary whose first argument picks the
 // component, as `kubeadm`-style single binaries do.
 
+import { UsageError } from '../api/flags.js';
 import { createLogger } from '../api/log.js';
 
 interface Subcommand {
@@ -46,6 +47,12 @@ main(process.argv.slice(2)).then(
     if (code !== 0) process.exitCode = code;
   },
   (error: unknown) => {
+    // A bad flag is the user's to fix: print the message and the usage as text, not as a log line.
+    if (error instanceof UsageError) {
+      console.error(`tinykube: ${error.message}`);
+      process.exitCode = 2;
+      return;
+    }
     createLogger('tinykube').error('Command failed', { err: error });
     process.exitCode = 1;
   },
