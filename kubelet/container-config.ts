@@ -11,16 +11,51 @@ export const podNameLabel = 'io.kubernetes.pod.name';
 export const podNamespaceLabel = 'io.kubernetes.pod.namespace';
 export const containerNameLabel = 'io.kubernetes.container.name';
 
-/** Returns the pod's log directory, named as the kubelet names /var/log/pods entries. */
+/** Maximum bytes of one file name (NAME_MAX on Linux). */
+const maxFileNameBytes = 255;
+
+/**
+ * Returns the name of the pod's directory under the kubelet's pods root:
+ * `<namespace>_<name>_<uid>`, as the kubelet names /var/log/pods entries, or
+ * only `<uid>` when that would exceed NAME_MAX. A 253-character pod name in
+ * `default` makes 8 + 253 + 1 + 36 = 298 bytes, for example. Either form ends
+ * with the uid, which is how podUIDOfDirectory finds the pod again.
+ */
+export function podDirectoryName(pod: ReadonlyDeep<Pod>): string {
+  const { namespace = 'default', name = '', uid = '' } = pod.metadata;
+  const full = `${namespace}_${name}_${uid}`;
+  return Buffer.byteLength(full) <= maxFileNameBytes ? full : uid;
+}
+
+/** Returns the uid of the pod a directory named by podDirectoryName belongs to. */
+export function podUIDOfDirectory(directoryName: string): string {
+  return directoryName.slice(directoryName.lastIndexOf('_') + 1);
+}
+
+/** Returns the pod's log directory under root. */
 export function podLogDirectory(root: string, pod: ReadonlyDeep<Pod>): string {
-  return join(root, `${pod.metadata.namespace}_${pod.metadata.name}_${pod.metadata.uid}`);
+  return join(root, podDirectoryName(pod));
+}
+
+/** Maximum length of a pod's hostname: a DNS label, and within the kernel's HOST_NAME_MAX of 64. */
+const maxHostnameLength = 63;
+
+/**
+ * Returns the pod's hostname: spec.hostname or the pod name, cut to 63
+ * characters without a trailing '-' or '.', as the kubelet truncates a long
+ * pod name, so a valid 253-character pod name still gets a sandbox.
+ */
+export function podHostname(pod: ReadonlyDeep<Pod>): string {
+  const hostname = pod.spec.hostname ?? pod.metadata.name ?? '';
+  if (hostname.length <= maxHostnameLength) return hostname;
+  return hostname.slice(0, maxHostnameLength).replace(/[-.]+$/, '');
 }
 
 export function sandboxConfig(pod: ReadonlyDeep<Pod>, logRoot: string): PodSandboxConfig {
   const { name = '', namespace = 'default', uid = '' } = pod.metadata;
   return {
     name, namespace, uid,
-    hostname: pod.spec.hostname ?? name,
+    hostname: podHostname(pod),
     labels: { ...pod.metadata.labels, [podNameLabel]: name, [podNamespaceLabel]: namespace, [podUIDLabel]: uid },
     annotations: { ...pod.metadata.annotations },
     logDirectory: podLogDirectory(logRoot, pod),

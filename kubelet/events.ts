@@ -4,7 +4,7 @@
 // Writes happen in the background, one at a time, and a failed write is only
 // logged, because events are advisory and must never hold up a pod.
 
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { ApiClient } from '../api/client.js';
 import type { ReadonlyDeep } from '../api/informer.js';
 import type { Logger } from '../api/log.js';
@@ -63,7 +63,7 @@ export class ApiEventRecorder implements EventRecorder {
     const event: Event = {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: `${pod.metadata.name}.${eventSuffix(now)}`, namespace },
+      metadata: { name: eventName(pod.metadata.name ?? '', now), namespace },
       involvedObject: {
         apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, namespace,
         uid: pod.metadata.uid, resourceVersion: pod.metadata.resourceVersion, fieldPath,
@@ -86,6 +86,20 @@ export class ApiEventRecorder implements EventRecorder {
     if (this.recent.size < 4096) return;
     for (const [key, entry] of this.recent) if (now - entry.lastSeen >= aggregationWindowMs) this.recent.delete(key);
   }
+}
+
+/** Maximum length of an event's name, which must be a DNS subdomain. */
+const maxEventNameLength = 253;
+
+/**
+ * Names an event `<object name>.<suffix>`, or with a random UUID when that is
+ * longer than a DNS subdomain allows, as client-go's GenerateEventName
+ * (tools/record/util) does. kubectl describe selects events by involvedObject,
+ * so a UUID name hides nothing from it.
+ */
+export function eventName(objectName: string, now: Date): string {
+  const name = `${objectName}.${eventSuffix(now)}`;
+  return name.length <= maxEventNameLength ? name : randomUUID();
 }
 
 /** Builds the name suffix the way client-go does: the time in nanoseconds, in hex, made unique by random bits. */

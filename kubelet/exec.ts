@@ -7,15 +7,14 @@
 // at the end of its stdin). The server ends the session by writing the Status
 // and closing the socket normally, which readers see as end of stream.
 
-import type http from 'node:http';
+import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PassThrough, Writable } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../api/log.js';
 import type { Status } from '../api/types.js';
 import type { RuntimeService } from '../runtime/cri.js';
-import { HttpError, type ContainerLookup } from './logs.js';
-import { errorMessage } from './errors.js';
+import { failureStatus, HttpError, type ContainerLookup } from './logs.js';
 
 export const streamProtocolV5 = 'v5.channel.k8s.io';
 export const streamProtocolV4 = 'v4.channel.k8s.io';
@@ -184,13 +183,9 @@ function parseResize(payload: Buffer): { columns: number; rows: number } | undef
   }
 }
 
-function failureStatus(error: unknown): Status {
-  const code = error instanceof HttpError ? error.statusCode : 500;
-  const reasons: Record<number, string> = { 400: 'BadRequest', 404: 'NotFound', 500: 'InternalError' };
-  return { metadata: {}, status: 'Failure', message: errorMessage(error), reason: reasons[code] ?? 'InternalError', code };
-}
-
+/** Answers an upgrade that cannot become an exec session with its metav1.Status as JSON, before any WebSocket exists. */
 function rejectUpgrade(socket: Duplex, code: number, message: string): void {
-  const reason = code === 404 ? 'Not Found' : 'Bad Request';
-  socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\nConnection: close\r\n\r\n${message}`);
+  const body = JSON.stringify(failureStatus(new HttpError(code, message)));
+  socket.end(`HTTP/1.1 ${code} ${http.STATUS_CODES[code] ?? ''}\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

@@ -9,9 +9,10 @@ export class ImageStatusCache {
 
   constructor(private readonly images: ImageService, private readonly ttlMs = 5000) {}
 
-  async status(reference: string): Promise<ImageInfo | undefined> {
+  /** Looks an image up. With fresh set it skips the cache, so it sees an image removed a moment ago. */
+  async status(reference: string, fresh = false): Promise<ImageInfo | undefined> {
     const cached = this.found.get(reference);
-    if (cached !== undefined && Date.now() - cached.at < this.ttlMs) return cached.info;
+    if (!fresh && cached !== undefined && Date.now() - cached.at < this.ttlMs) return cached.info;
     const info = await this.images.imageStatus(reference);
     if (info === undefined) this.found.delete(reference);
     else this.found.set(reference, { info, at: Date.now() });

@@ -9,7 +9,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { isNotFound, type ApiClient } from '../api/client.js';
 import { Informer, type ReadonlyDeep } from '../api/informer.js';
-import { createLogger } from '../api/log.js';
+import { createLogger, type Logger } from '../api/log.js';
 import { pods } from '../api/resources.js';
 import type { Pod } from '../api/types.js';
 import type { ContainerStatus, ImageService, RuntimeService } from '../runtime/cri.js';
@@ -19,6 +19,7 @@ import { NodeLease } from './lease.js';
 import { HttpError } from './logs.js';
 import { NodeStatusReporter } from './node-status.js';
 import { Pleg } from './pleg.js';
+import { removePodDirectories } from './pod-directories.js';
 import { PodSyncer } from './pod-sync.js';
 import { PodWorkers } from './pod-workers.js';
 import { ProbeManager } from './probe-manager.js';
@@ -114,7 +115,9 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
     const found = instances[previous ? 1 : 0];
     if (found !== undefined) return found;
     if (previous) throw new HttpError(400, `previous terminated container "${containerName}" in pod "${podName}" not found`);
-    throw new HttpError(400, `container "${containerName}" in pod "${podName}" is waiting to start: ContainerCreating`);
+    const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+    const reason = statuses.find((status) => status.name === containerName)?.state?.waiting?.reason ?? 'ContainerCreating';
+    throw new HttpError(400, `container "${containerName}" in pod "${podName}" is waiting to start: ${reason}`);
   };
 
   const server = await startKubeletServer({ runtime, lookup, logger, address, port: options.port ?? 10250 });
@@ -145,10 +148,11 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
   nodeStatus.start();
   lease.start();
   // Index what the runtime already runs before any pod syncs, so no sync mistakes a running pod for a new one.
-  await cache.observeAll();
+  const running = await cache.observeAll();
   informer.start();
   await informer.waitForSync();
   pleg.start();
+  await removeOrphanedDirectories(logRoot, running, podWorkers, logger);
   logger.info('Kubelet started', { pods: informer.size, port: server.port });
 
   return {
@@ -166,6 +170,21 @@ export async function startKubelet(options: KubeletOptions): Promise<Kubelet> {
       logger.info('Kubelet stopped');
     },
   };
+}
+
+/**
+ * Removes the directories of pods deleted while no kubelet ran. Every pod the
+ * API has gets a worker before its first sync creates its directory, and the
+ * runtime's pods keep theirs until their own cleanup, so neither loses one.
+ */
+async function removeOrphanedDirectories(logRoot: string, running: ReadonlyMap<string, unknown>, podWorkers: PodWorkers, logger: Logger): Promise<void> {
+  try {
+    const removed = await removePodDirectories(logRoot, (uid) => running.has(uid) || podWorkers.has(uid), logger);
+    if (removed > 0) logger.info('Removed directories of pods deleted while the kubelet was down', { count: removed });
+  } catch (error) {
+    // Leftover directories only take disk space, so they never stop the kubelet from starting.
+    logger.warn('Failed to remove orphaned pod directories', { err: error });
+  }
 }
 
 function firstHostAddress(): string {

@@ -5,7 +5,9 @@
 
 import type http from 'node:http';
 import type { Logger } from '../api/log.js';
+import type { Status } from '../api/types.js';
 import type { ContainerStatus, LogOptions, RuntimeService } from '../runtime/cri.js';
+import { errorMessage } from './errors.js';
 
 export type ContainerLookup = (namespace: string, podName: string, containerName: string, previous: boolean) => Promise<ContainerStatus>;
 
@@ -14,6 +16,30 @@ export class HttpError extends Error {
     super(message);
     this.name = 'HttpError';
   }
+}
+
+const statusReasons: Record<number, string> = {
+  400: 'BadRequest', 404: 'NotFound', 405: 'MethodNotAllowed', 500: 'InternalError',
+};
+
+/**
+ * Builds the metav1.Status of a failed kubelet API request. The apiserver's
+ * proxy passes it on unchanged, and kubectl prints its reason and message.
+ */
+export function failureStatus(error: unknown): Status & { code: number } {
+  const code = error instanceof HttpError ? error.statusCode : 500;
+  return {
+    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
+    message: errorMessage(error), reason: statusReasons[code] ?? 'InternalError', code,
+  };
+}
+
+/** Answers a failed request with its metav1.Status as JSON, as every Kubernetes API error is sent. */
+export function writeFailure(response: http.ServerResponse, error: unknown): void {
+  const status = failureStatus(error);
+  const body = JSON.stringify(status);
+  if (!response.headersSent) response.writeHead(status.code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  response.end(body);
 }
 
 function integerParameter(query: URLSearchParams, name: string): number | undefined {

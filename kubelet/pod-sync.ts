@@ -13,6 +13,7 @@ import { containerConfig, sandboxConfig } from './container-config.js';
 import { containerFieldPath, type EventRecorder } from './events.js';
 import type { ProbeManager } from './probe-manager.js';
 import { ImageStatusCache } from './image-cache.js';
+import { removePodDirectory } from './pod-directories.js';
 import { instancesOf, readySandbox, type ObservedPod, type RuntimeCache } from './runtime-state.js';
 import { generatePodStatus, type Waiting } from './status.js';
 import type { StatusManager } from './status-manager.js';
@@ -75,7 +76,13 @@ export class PodSyncer {
     } else {
       const context: SyncContext = { waiting: new Map(), changed: false };
       this.waiting.set(uid, context.waiting);
-      requeue = await this.applyActions(pod, observed, context, logger);
+      try {
+        requeue = await this.applyActions(pod, observed, context, logger);
+      } catch (error) {
+        // A pod that cannot be set up still reports its containers as waiting, so it never sits without a status.
+        await this.writeStatusAfterFailure(pod, uid);
+        throw error;
+      }
       if (context.changed) {
         observed = await this.options.cache.observePod(uid);
         await this.removeOldInstances(pod, observed);
@@ -94,6 +101,16 @@ export class PodSyncer {
     return requeue;
   }
 
+  private async writeStatusAfterFailure(pod: PodView, uid: string): Promise<void> {
+    try {
+      const observed = await this.options.cache.observePod(uid);
+      await this.options.statusManager.setPodStatus(pod, this.generateStatus(pod, observed));
+    } catch (error) {
+      // The worker retries and logs the sync's own error, so this one is only logged here.
+      this.podLogger(pod).warn('Failed to write the status of a pod that failed to sync', { err: error });
+    }
+  }
+
   /** Kills a pod whose deletion was requested, gracefully, and removes what the runtime holds for it. */
   async terminatePod(pod: PodView): Promise<void> {
     const uid = pod.metadata.uid ?? '';
@@ -101,17 +118,25 @@ export class PodSyncer {
     const observed = await this.options.cache.observePod(uid);
     const gracePeriodSeconds = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
     await this.terminator.killPod(pod, observed, gracePeriodSeconds);
+
+    // Report the containers terminated before they are removed: a finalizer may keep the pod object long after.
+    if (observed.containers.length > 0) {
+      this.waiting.delete(uid);
+      const killed = await this.options.cache.observePod(uid);
+      await this.options.statusManager.setPodStatus(pod, this.generateStatus(pod, killed, true));
+    }
     await this.terminator.removePod(observed);
     this.forget(uid);
   }
 
-  /** Removes the sandboxes and containers of a pod the API no longer has. */
+  /** Removes the sandboxes, containers and directory of a pod the API no longer has. */
   async cleanupOrphan(uid: string): Promise<void> {
     this.options.probes.removePod(uid);
     const observed = await this.options.cache.observePod(uid);
     if (observed.sandboxes.length > 0) this.options.logger.info('Removing pod that no longer exists', { uid, sandboxes: observed.sandboxes.length });
     await this.terminator.killOrphan(observed);
     await this.terminator.removePod(observed);
+    await removePodDirectory(this.options.logRoot, uid, this.options.logger);
     this.forget(uid);
   }
 
@@ -123,7 +148,7 @@ export class PodSyncer {
     for (const key of this.pullFailures.keys()) if (key.startsWith(`${uid}/`)) this.pullFailures.delete(key);
   }
 
-  private generateStatus(pod: PodView, observed: ObservedPod) {
+  private generateStatus(pod: PodView, observed: ObservedPod, terminal = false) {
     const specs = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
     const specOf = (id: string) => specs.find((spec) => spec.name === observed.containers.find((container) => container.id === id)?.name);
     return generatePodStatus({
@@ -135,6 +160,7 @@ export class PodSyncer {
       isStarted: (id) => this.options.probes.isStarted(id, specOf(id)),
       hostIP: this.options.hostIP,
       now: Date.now(),
+      terminal,
     });
   }
 
@@ -190,6 +216,9 @@ export class PodSyncer {
   private async restartWithBackoff(pod: PodView, spec: ReadonlyDeep<Container>, dead: ContainerStatus,
     sandbox: PodSandboxStatus, context: SyncContext): Promise<number | undefined> {
     const { name = '', namespace = '', uid = '' } = pod.metadata;
+    // An image removed since the last start is the reason the container cannot come back, not the crash loop.
+    if (await this.images.status(spec.image ?? '', true) === undefined) return this.reportMissingImage(pod, spec, context);
+
     const key = `${uid}/${spec.name}`;
     const remaining = this.options.crashBackoff.remaining(key, dead.finishedAt ?? Date.now());
     if (remaining > 0) {
@@ -229,7 +258,8 @@ export class PodSyncer {
     const fieldPath = containerFieldPath(pod, spec.name);
     const image = spec.image ?? '';
 
-    const info = await this.images.status(image);
+    // A restart reads the image store afresh, because the image may have been removed since the last start.
+    const info = await this.images.status(image, attempt > 0);
     if (info === undefined) return this.reportMissingImage(pod, spec, context);
     this.pullFailures.delete(`${pod.metadata.uid}/${spec.name}`);
     recorder.record(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, fieldPath);

@@ -7,8 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../api/log.js';
 import type { RuntimeService } from '../runtime/cri.js';
 import { ExecServer } from './exec.js';
-import { HttpError, serveContainerLogs, type ContainerLookup } from './logs.js';
-import { errorMessage } from './errors.js';
+import { HttpError, serveContainerLogs, writeFailure, type ContainerLookup } from './logs.js';
 
 export interface KubeletServerOptions {
   runtime: RuntimeService;
@@ -29,10 +28,8 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
 
   const server = http.createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => {
-      const code = error instanceof HttpError ? error.statusCode : 500;
-      if (code === 500) logger.error('Kubelet API request failed', { method: request.method, path: request.url, err: error });
-      if (!response.headersSent) response.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' });
-      response.end(errorMessage(error));
+      if (!(error instanceof HttpError)) logger.error('Kubelet API request failed', { method: request.method, path: request.url, err: error });
+      writeFailure(response, error);
     });
   });
 

@@ -27,6 +27,8 @@ export interface StatusInput {
   isStarted(containerId: string): boolean;
   hostIP: string;
   now: number;
+  /** Whether the kubelet has killed the pod's containers for good, because the pod is being deleted. */
+  terminal?: boolean;
 }
 
 /** Formats milliseconds since the epoch as metav1.Time: RFC 3339 in whole seconds. */
@@ -71,8 +73,9 @@ function containerStatus(input: StatusInput, spec: ReadonlyDeep<Container>, defa
   let lastState: ContainerState = previous !== undefined && previous.state === 'CONTAINER_EXITED' ? { terminated: terminatedState(previous) } : {};
   if (current.state === 'CONTAINER_RUNNING') {
     state = { running: { startedAt: rfc3339(current.startedAt ?? current.createdAt) } };
-  } else if (current.state === 'CONTAINER_EXITED' && waiting !== undefined) {
+  } else if (current.state === 'CONTAINER_EXITED' && waiting !== undefined && willRestart(input.pod, spec, current)) {
     // A dead container that waits for its restart shows as waiting, with the death as its last state.
+    // One that never restarts keeps its termination, such as StartError, whatever went wrong after it.
     state = { waiting };
     lastState = { terminated: terminatedState(current) };
   } else if (current.state === 'CONTAINER_EXITED') {
@@ -93,6 +96,14 @@ function containerStatus(input: StatusInput, spec: ReadonlyDeep<Container>, defa
     containerID: containerID(current.id),
     started: running && input.isStarted(current.id),
   };
+}
+
+/** Returns whether restartPolicy restarts an exited container. An init container restarts unless it succeeded or the policy is Never. */
+function willRestart(pod: ReadonlyDeep<Pod>, spec: ReadonlyDeep<Container>, exited: ContainerStatus): boolean {
+  const policy = pod.spec.restartPolicy ?? 'Always';
+  const isInit = (pod.spec.initContainers ?? []).some((init) => init.name === spec.name);
+  if (isInit) return policy !== 'Never' && exited.exitCode !== 0;
+  return policy === 'Always' || (policy === 'OnFailure' && exited.exitCode !== 0);
 }
 
 interface Counts {
@@ -128,8 +139,12 @@ function initContainerFailed(pod: ReadonlyDeep<Pod>, statuses: ApiContainerStatu
   });
 }
 
-/** Computes the phase as the kubelet's getPhase does, from the container states. */
-export function podPhase(pod: ReadonlyDeep<Pod>, initStatuses: ApiContainerStatus[], statuses: ApiContainerStatus[]): PodPhase {
+/**
+ * Computes the phase as the kubelet's getPhase does, from the container states.
+ * Once the pod is terminal, containers that all stopped never restart, so the
+ * phase is Succeeded or Failed whatever the restartPolicy.
+ */
+export function podPhase(pod: ReadonlyDeep<Pod>, initStatuses: ApiContainerStatus[], statuses: ApiContainerStatus[], terminal = false): PodPhase {
   if (initContainerFailed(pod, initStatuses)) return 'Failed';
   if (incompleteInitContainers(initStatuses).length > 0) return 'Pending';
   const counts = countStates(statuses);
@@ -137,6 +152,7 @@ export function podPhase(pod: ReadonlyDeep<Pod>, initStatuses: ApiContainerStatu
   if (counts.waiting > 0) return 'Pending';
   if (counts.running > 0) return 'Running';
   if (counts.stopped === 0) return 'Pending';
+  if (terminal) return counts.stopped === counts.succeeded ? 'Succeeded' : 'Failed';
   if (policy === 'Always') return 'Running';
   if (counts.stopped === counts.succeeded) return 'Succeeded';
   if (policy === 'Never') return 'Failed';
@@ -182,7 +198,7 @@ export function generatePodStatus(input: StatusInput): PodStatus {
 
   // A terminal phase is final: restarting the kubelet or losing the containers never revives it.
   const previousPhase = previous?.phase;
-  const phase = previousPhase === 'Succeeded' || previousPhase === 'Failed' ? previousPhase : podPhase(pod, initStatuses, statuses);
+  const phase = previousPhase === 'Succeeded' || previousPhase === 'Failed' ? previousPhase : podPhase(pod, initStatuses, statuses, input.terminal);
 
   const sandbox = readySandbox(observed) ?? observed.sandboxes[0];
   const podIP = pod.spec.hostNetwork ? input.hostIP : sandbox?.ip ?? previous?.podIP;

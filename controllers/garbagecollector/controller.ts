@@ -15,7 +15,6 @@ import { createLogger, type Logger } from '../../api/log.js';
 import { findResourceByKind, leases, nodes, pods, replicaSets, deployments, type ResourceType } from '../../api/resources.js';
 import type { DeleteOptions, KubeObject, OwnerReference } from '../../api/types.js';
 import { ControllerLoop, type ReconcileResult } from '../framework/controller.js';
-import { removeOwnerRef } from '../framework/owners.js';
 import { updateLive } from '../framework/update.js';
 import type { SharedInformers } from '../framework/informers.js';
 import { OwnershipGraph, type GraphNode } from './graph.js';
@@ -106,7 +105,7 @@ export class GarbageCollector {
   /** Removes the owner's ownerReferences from all its dependents, then the `orphan` finalizer. */
   private async orphanDependents(node: GraphNode): Promise<void> {
     for (const dependent of this.graph.dependentsOf(node.uid)) {
-      await this.write(dependent, `orphan ${describe(dependent)}`, (live) => removeOwnerRef(live, node.uid));
+      await this.write(dependent, `orphan ${describe(dependent)}`, (live) => dropOwnerReferences(live, new Set([node.uid])));
     }
     await this.removeFinalizer(node, orphanFinalizer);
     this.logger.info('Orphaned dependents', { object: describe(node) });
@@ -142,9 +141,7 @@ export class GarbageCollector {
       // Some owner remains: keep the object, without the references to owners that are gone or leaving.
       const gone = new Set(references.filter((_, i) => states[i] !== 'present').map((reference) => reference.uid));
       if (gone.size === 0) return;
-      await this.write(node, `drop dangling owner references of ${describe(node)}`, (live) => {
-        live.metadata.ownerReferences = (live.metadata.ownerReferences ?? []).filter((reference) => !gone.has(reference.uid));
-      });
+      await this.write(node, `drop dangling owner references of ${describe(node)}`, (live) => dropOwnerReferences(live, gone));
       return;
     }
 
@@ -201,6 +198,13 @@ export class GarbageCollector {
       throw new Error(action, { cause: error });
     }
   }
+}
+
+/** Removes the references to the owners in uids, and the field with the last one, as upstream leaves no empty list behind. */
+function dropOwnerReferences(object: KubeObject, uids: ReadonlySet<string>): void {
+  const remaining = (object.metadata.ownerReferences ?? []).filter((reference) => !uids.has(reference.uid));
+  if (remaining.length > 0) object.metadata.ownerReferences = remaining;
+  else delete object.metadata.ownerReferences;
 }
 
 function hasCollectorFinalizer(object: ReadonlyDeep<KubeObject>): boolean {

@@ -88,6 +88,8 @@ test('orphan deletion leaves dependents without the owner reference', async (t) 
   });
   t.deepEqual(orphans.map((pod) => pod.metadata.name).sort(), pods.map((pod) => pod.metadata.name).sort());
   t.true(orphans.every((pod) => pod.metadata.deletionTimestamp === undefined));
+  // The field goes with its last reference instead of staying as an empty list.
+  t.true(orphans.every((pod) => !('ownerReferences' in pod.metadata)));
 });
 
 test('an object whose owner never existed is collected', async (t) => {

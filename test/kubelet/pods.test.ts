@@ -1,5 +1,9 @@
 // Pod lifecycle against a real apiserver and the in-memory runtime.
 
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import test from 'ava';
 import { events, pods } from '../../api/resources.js';
 import type { Event, Pod } from '../../api/types.js';
@@ -222,6 +226,15 @@ test('graceful deletion runs preStop, waits the grace period and deletes the pod
   t.is(killing.message, 'Stopping container main');
 });
 
+/** Creates the log directory the fake runtime only records, with a log file in it, as the real runtime writes it. */
+async function writeLogDirectory(harness: Harness, uid: string): Promise<string> {
+  const sandbox = [...fake(harness).sandboxes.values()].find((entry) => entry.uid === uid);
+  if (sandbox === undefined) throw new Error(`no sandbox for pod ${uid}`);
+  await mkdir(join(sandbox.config.logDirectory, 'main'), { recursive: true });
+  await writeFile(join(sandbox.config.logDirectory, 'main', '0.log'), 'hello\n');
+  return sandbox.config.logDirectory;
+}
+
 test('kubelet restart keeps containers and cleans up pods deleted meanwhile', async (t) => {
   const harness = await startHarness();
   t.teardown(() => harness.close());
@@ -234,6 +247,11 @@ test('kubelet restart keeps containers and cleans up pods deleted meanwhile', as
   });
   const keep = await harness.getPod('keep');
   const containerID = keep.status?.containerStatuses?.[0]?.containerID;
+  const keepDirectory = await writeLogDirectory(harness, keep.metadata.uid ?? '');
+  const goneDirectory = await writeLogDirectory(harness, (await harness.getPod('gone')).metadata.uid ?? '');
+  // A directory of a pod that neither the API nor the runtime has any more, as a crash can leave behind.
+  const strayDirectory = join(harness.dataDir, 'pods', `default_stray_${randomUUID()}`);
+  await mkdir(join(strayDirectory, 'main'), { recursive: true });
 
   await harness.kubelet.stop();
   // Force-delete while the kubelet is down, as `kubectl delete --force --grace-period=0` does.
@@ -249,6 +267,128 @@ test('kubelet restart keeps containers and cleans up pods deleted meanwhile', as
   t.is(after.status?.containerStatuses?.[0]?.containerID, containerID);
   t.is(after.status?.containerStatuses?.[0]?.restartCount, 0);
   t.is(runtime.containers.size, 1);
+  await waitFor('directories of deleted pods removed', () => !existsSync(goneDirectory) && !existsSync(strayDirectory));
+  t.true(existsSync(join(keepDirectory, 'main', '0.log')));
+});
+
+test('deleted pod loses its directory', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  const pod = await createPod(harness, newPod('brief', harness.nodeName));
+  await waitFor('pod Running', async () => (await harness.getPod('brief')).status?.phase === 'Running');
+  const directory = await writeLogDirectory(harness, pod.metadata.uid ?? '');
+  t.is(basename(directory), `default_brief_${pod.metadata.uid}`);
+
+  await harness.api.client.delete(pods, 'default', 'brief');
+  await waitFor('directory removed', () => !existsSync(directory));
+  t.is(fake(harness).sandboxes.size, 0);
+});
+
+test('pod with a 253-character name runs and records events', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  const name = 'a'.repeat(253);
+  // A label value allows only 63 characters, so the builder's app label cannot carry the name.
+  const pod = await createPod(harness, { ...newPod(name, harness.nodeName), metadata: { name, namespace: 'default', labels: { app: 'long' } } });
+  await waitFor('pod Running', async () => (await harness.getPod(name)).status?.phase === 'Running');
+
+  const sandbox = [...fake(harness).sandboxes.values()][0];
+  t.is(basename(sandbox?.config.logDirectory ?? ''), pod.metadata.uid ?? 'no uid');
+  const started = await waitFor('Started event', async () => (await podEvents(harness, name)).find((event) => event.reason === 'Started'));
+  t.true((started.metadata.name ?? '').length <= 253);
+});
+
+test('sandbox failure leaves a waiting status and an event', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  fake(harness).runPodSandbox = async () => {
+    throw new Error("mkdir '/data/pods/x': ENAMETOOLONG");
+  };
+  await createPod(harness, newPod('stuck', harness.nodeName));
+
+  const status = await waitFor('a container status', async () => (await harness.getPod('stuck')).status?.containerStatuses?.[0]);
+  t.is(status.state?.waiting?.reason, 'ContainerCreating');
+  const failed = await waitFor('FailedCreatePodSandBox event', async () => (await podEvents(harness, 'stuck')).find((event) => event.reason === 'FailedCreatePodSandBox'));
+  t.regex(failed.message ?? '', /ENAMETOOLONG/);
+  t.is(failed.type, 'Warning');
+});
+
+test('pod kept by a finalizer shows its containers terminated', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  const pod = newPod('held', harness.nodeName);
+  pod.metadata.finalizers = ['example.com/block'];
+  await createPod(harness, pod);
+  await waitFor('pod Ready', async () => (await harness.getPod('held')).status?.containerStatuses?.[0]?.ready === true);
+
+  await harness.api.client.delete(pods, 'default', 'held');
+  const held = await waitFor('phase Failed', async () => {
+    const current = await harness.getPod('held');
+    return current.status?.phase === 'Failed' ? current : undefined;
+  });
+  t.truthy(held.metadata.deletionTimestamp);
+  const container = held.status?.containerStatuses?.[0];
+  t.is(container?.state?.running, undefined);
+  t.is(container?.state?.terminated?.exitCode, 143);
+  t.is(container?.state?.terminated?.reason, 'Error');
+  t.false(container?.ready);
+  t.is(held.status?.conditions?.find((condition) => condition.type === 'Ready')?.status, 'False');
+
+  await harness.api.client.patch(pods, 'default', 'held', { metadata: { finalizers: null } }, 'merge');
+  await waitFor('pod object gone', async () => harness.getPod('held').then(() => false, () => true));
+  t.is(fake(harness).sandboxes.size, 0);
+});
+
+test('start failure with restartPolicy Never ends as StartError', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  const runtime = fake(harness);
+  // Like the real runtime, a process that never ran leaves an exited container with 128 and reason StartError.
+  runtime.startContainer = async (containerId) => {
+    const container = runtime.containers.get(containerId);
+    if (container !== undefined) container.status.message = 'exec: "nope": executable file not found in $PATH';
+    runtime.kill(containerId, 128, 'StartError');
+    throw new Error('start container main: exec: "nope": executable file not found in $PATH');
+  };
+  await createPod(harness, newPod('broken', harness.nodeName, { restartPolicy: 'Never', containers: [newContainer('main', { command: ['nope'] })] }));
+
+  const pod = await waitFor('StartError', async () => {
+    const current = await harness.getPod('broken');
+    return current.status?.containerStatuses?.[0]?.state?.terminated?.reason === 'StartError' ? current : undefined;
+  });
+  const terminated = pod.status?.containerStatuses?.[0]?.state?.terminated;
+  t.is(terminated?.exitCode, 128);
+  t.is(terminated?.message, 'exec: "nope": executable file not found in $PATH');
+  t.is(pod.status?.phase, 'Failed');
+  t.is(pod.status?.containerStatuses?.[0]?.restartCount, 0);
+});
+
+test('image removed while running gives ErrImageNeverPull on restart', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  const runtime = fake(harness);
+  runtime.images.add('lab:1');
+  const reasons = new Set<string>();
+  const watch = harness.api.client.watch<Pod>(pods, { namespace: 'default', fieldSelector: 'metadata.name=fleeting' }, (event) => {
+    const waiting = event.object.status?.containerStatuses?.[0]?.state?.waiting;
+    if (waiting?.reason) reasons.add(waiting.reason);
+  });
+  t.teardown(() => watch.stop());
+  await createPod(harness, newPod('fleeting', harness.nodeName, { containers: [newContainer('main', { image: 'lab:1', imagePullPolicy: 'Never' })] }));
+  const running = await waitFor('pod Running', async () => (await harness.getPod('fleeting')).status?.containerStatuses?.[0]?.state?.running !== undefined);
+  t.true(running);
+
+  await runtime.removeImage('lab:1');
+  const [container] = [...runtime.containers.values()];
+  runtime.kill(container?.status.id ?? '', 1);
+  const status = await waitFor('ErrImageNeverPull', async () => {
+    const current = (await harness.getPod('fleeting')).status?.containerStatuses?.[0];
+    return current?.state?.waiting?.reason === 'ErrImageNeverPull' ? current : undefined;
+  });
+  t.is(status.state?.waiting?.message, 'Container image "lab:1" is not present with pull policy of Never');
+  t.is(status.lastState?.terminated?.exitCode, 1);
+  t.is(status.restartCount, 0);
+  t.false(reasons.has('CrashLoopBackOff'));
 });
 
 test('failed postStart hook kills and restarts the container', async (t) => {

@@ -77,6 +77,19 @@ realTest('kubectl logs --previous shows the last instance', async (t) => {
   t.regex(previous.stdout, /^life at \d+\n$/);
 });
 
+realTest('kubectl logs errors print the kubelet reason', async (t) => {
+  await runningPod(harness, 'steady', ['sleep', '1000']);
+  const previous = await kubectl(harness, ['logs', 'steady', '--previous']);
+  t.is(previous.code, 1);
+  t.is(previous.stderr.trim(), 'Error from server (BadRequest): previous terminated container "main" in pod "steady" not found');
+
+  await harness.api.client.create(pods, newPod('imageless', harness.nodeName, { containers: [newContainer('main', { image: 'nowhere:1', imagePullPolicy: 'Never' })] }));
+  await waitFor('ErrImageNeverPull', async () => (await harness.getPod('imageless')).status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImageNeverPull', 20_000);
+  const waiting = await kubectl(harness, ['logs', '-f', 'imageless']);
+  t.is(waiting.code, 1);
+  t.is(waiting.stderr.trim(), 'Error from server (BadRequest): container "main" in pod "imageless" is waiting to start: ErrImageNeverPull');
+});
+
 realTest('kubectl exec returns output and exit codes', async (t) => {
   await runningPod(harness, 'shell', ['sleep', '1000']);
   const ok = await kubectl(harness, ['exec', 'shell', '--', 'sh', '-c', 'echo out; echo err >&2']);

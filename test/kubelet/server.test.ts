@@ -10,8 +10,12 @@ import { FakeRuntime } from '../helpers/fake-runtime.js';
 import { newContainer, newPod, startHarness, waitFor, type Harness } from './fixtures.js';
 
 function get(harness: Harness, path: string): Promise<{ status: number; body: string; type: string }> {
+  return getUrl(`http://127.0.0.1:${harness.kubelet.port}${path}`);
+}
+
+function getUrl(url: string): Promise<{ status: number; body: string; type: string }> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port: harness.kubelet.port, path }, (response) => {
+    http.get(url, (response) => {
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));
       response.on('end', () => resolve({ status: response.statusCode ?? 0, body, type: response.headers['content-type'] ?? '' }));
@@ -70,11 +74,64 @@ test('containerLogs serves text, tail and errors', async (t) => {
   t.regex(all.type, /^text\/plain/);
   t.is(all.body, 'hello\nworld\n');
   t.is((await get(harness, '/containerLogs/default/runner/main?tailLines=1')).body, 'world\n');
-  const previous = await get(harness, '/containerLogs/default/runner/main?previous=true');
-  t.is(previous.status, 400);
-  t.is(previous.body, 'previous terminated container "main" in pod "runner" not found');
-  t.is((await get(harness, '/containerLogs/default/nobody/main')).status, 404);
-  t.is((await get(harness, '/containerLogs/default/runner/other')).status, 400);
+});
+
+test('containerLogs errors are JSON Status objects', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  await runningPod(harness);
+  const cases = [
+    { path: '/containerLogs/default/runner/main?previous=true', code: 400, reason: 'BadRequest', message: 'previous terminated container "main" in pod "runner" not found' },
+    { path: '/containerLogs/default/runner/main?tailLines=abc', code: 400, reason: 'BadRequest', message: 'invalid tailLines "abc": must be an integer' },
+    { path: '/containerLogs/default/nobody/main', code: 404, reason: 'NotFound', message: `pod "nobody" in namespace "default" not found on node ${harness.nodeName}` },
+    { path: '/containerLogs/default/runner/other', code: 400, reason: 'BadRequest', message: 'container other is not valid for pod runner' },
+    { path: '/exec/default/runner/main?command=true', code: 400, reason: 'BadRequest', message: 'exec needs a WebSocket upgrade with the v5.channel.k8s.io or v4.channel.k8s.io subprotocol' },
+    { path: '/nowhere', code: 404, reason: 'NotFound', message: '/nowhere not found' },
+  ];
+  for (const entry of cases) {
+    const response = await get(harness, entry.path);
+    t.is(response.status, entry.code, entry.path);
+    t.is(response.type, 'application/json', entry.path);
+    t.deepEqual(JSON.parse(response.body), {
+      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: entry.message, reason: entry.reason, code: entry.code,
+    }, entry.path);
+  }
+});
+
+test('logs of a waiting container name its reason through the apiserver', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  await harness.api.client.create(pods, newPod('absent', harness.nodeName, { containers: [newContainer('main', { image: 'nowhere:1', imagePullPolicy: 'Never' })] }));
+  await waitFor('ErrImageNeverPull', async () => (await harness.getPod('absent')).status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImageNeverPull');
+
+  // The apiserver proxies pods/log to the kubelet and passes its Status on, which kubectl prints.
+  const response = await getUrl(`${harness.api.url}/api/v1/namespaces/default/pods/absent/log?follow=true`);
+  t.is(response.status, 400);
+  t.regex(response.type, /^application\/json/);
+  const status = JSON.parse(response.body) as Status;
+  t.is(status.reason, 'BadRequest');
+  t.is(status.message, 'container "main" in pod "absent" is waiting to start: ErrImageNeverPull');
+});
+
+test('exec upgrade with no stream protocol is rejected with a Status', async (t) => {
+  const harness = await startHarness();
+  t.teardown(() => harness.close());
+  const response = await new Promise<{ status: number; body: string; type: string }>((resolve, reject) => {
+    const request = http.get({
+      host: '127.0.0.1', port: harness.kubelet.port, path: '/exec/default/runner/main?command=true&stdout=true',
+      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-protocol': 'base64.channel.k8s.io' },
+    }, (answer) => {
+      let body = '';
+      answer.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      answer.on('end', () => resolve({ status: answer.statusCode ?? 0, body, type: answer.headers['content-type'] ?? '' }));
+    });
+    request.on('error', reject);
+  });
+  t.is(response.status, 400);
+  t.is(response.type, 'application/json');
+  const status = JSON.parse(response.body) as Status;
+  t.is(status.reason, 'BadRequest');
+  t.regex(status.message ?? '', /^unsupported stream protocols \["base64\.channel\.k8s\.io"\]/);
 });
 
 test('exec over v5 passes stdin and reports success', async (t) => {

@@ -4,6 +4,8 @@ import test from 'ava';
 import type { ContainerStatus as ApiContainerStatus, Pod, PodPhase } from '../../api/types.js';
 import type { ContainerStatus } from '../../runtime/cri.js';
 import { Backoff, formatDuration } from '../../kubelet/backoff.js';
+import { podDirectoryName, podHostname, podUIDOfDirectory } from '../../kubelet/container-config.js';
+import { eventName } from '../../kubelet/events.js';
 import { exitStatus, parseExecQuery } from '../../kubelet/exec.js';
 import { parseLogQuery } from '../../kubelet/logs.js';
 import { pullPolicy } from '../../kubelet/pod-sync.js';
@@ -107,6 +109,56 @@ for (const testCase of phaseCases) {
   });
 }
 
+const terminalPhaseCases: { title: string; policy: 'Always' | 'OnFailure' | 'Never'; containers: ApiContainerStatus[]; phase: PodPhase }[] = [
+  { title: 'killed, Always', policy: 'Always', containers: [exited('a', 143)], phase: 'Failed' },
+  { title: 'all exited 0, Always', policy: 'Always', containers: [exited('a', 0), exited('b', 0)], phase: 'Succeeded' },
+  { title: 'one killed, OnFailure', policy: 'OnFailure', containers: [exited('a', 0), exited('b', 137)], phase: 'Failed' },
+  { title: 'never started', policy: 'Always', containers: [creating('a')], phase: 'Pending' },
+];
+
+for (const testCase of terminalPhaseCases) {
+  test(`podPhase of a terminal pod: ${testCase.title}`, (t) => {
+    const pod = newPod('p', 'n', { restartPolicy: testCase.policy });
+    t.is(podPhase(pod, [], testCase.containers, true), testCase.phase);
+  });
+}
+
+test('podDirectoryName fits NAME_MAX and ends with the uid', (t) => {
+  const uid = '0f8e2a4c-8d7b-4e3a-9c1d-2b6f5e4a3c21';
+  const short = newPod('web', 'n');
+  short.metadata.uid = uid;
+  t.is(podDirectoryName(short), `default_web_${uid}`);
+  t.is(podUIDOfDirectory(podDirectoryName(short)), uid);
+
+  const long = newPod('a'.repeat(253), 'n');
+  long.metadata.uid = uid;
+  t.is(podDirectoryName(long), uid);
+  t.is(podUIDOfDirectory(podDirectoryName(long)), uid);
+
+  // 8 + 210 + 1 + 36 = 255 bytes is the longest name that keeps the full form.
+  const limit = newPod('b'.repeat(210), 'n');
+  limit.metadata.uid = uid;
+  t.is(Buffer.byteLength(podDirectoryName(limit)), 255);
+  const over = newPod('b'.repeat(211), 'n');
+  over.metadata.uid = uid;
+  t.is(podDirectoryName(over), uid);
+});
+
+test('podHostname cuts a long pod name to 63 characters', (t) => {
+  t.is(podHostname(newPod('web', 'n')), 'web');
+  t.is(podHostname(newPod('a'.repeat(253), 'n')), 'a'.repeat(63));
+  t.is(podHostname(newPod(`${'b'.repeat(61)}-.c`, 'n')), 'b'.repeat(61));
+  t.is(podHostname(newPod('web', 'n', { hostname: 'db-0' })), 'db-0');
+});
+
+test('eventName falls back to a UUID past 253 characters', (t) => {
+  const now = new Date(1_700_000_000_000);
+  t.regex(eventName('web', now), /^web\.[0-9a-f]+$/);
+  const long = eventName('a'.repeat(253), now);
+  t.regex(long, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  t.true(eventName('a'.repeat(230), now).length <= 253);
+});
+
 function runtimeContainer(overrides: Partial<ContainerStatus>): ContainerStatus {
   return {
     id: 'c1', sandboxId: 's1', name: 'main', attempt: 0, state: 'CONTAINER_RUNNING', createdAt: 1_000_000, startedAt: 1_000_000,
@@ -145,6 +197,23 @@ test('generatePodStatus keeps a terminal phase', (t) => {
     isReady: () => false, isStarted: () => false, hostIP: '192.0.2.1', now: 0,
   });
   t.is(status.phase, 'Succeeded');
+});
+
+test('generatePodStatus keeps a StartError of a container that never restarts', (t) => {
+  const pod: Pod = newPod('p', 'n', { restartPolicy: 'Never' });
+  const observed = {
+    sandboxes: [],
+    containers: [runtimeContainer({ state: 'CONTAINER_EXITED', exitCode: 128, reason: 'StartError', message: 'exec: "nope": not found', finishedAt: 2_000_000 })],
+  };
+  const status = generatePodStatus({
+    pod, observed, waiting: new Map([['main', { reason: 'RunContainerError', message: 'start container main: exec: "nope": not found' }]]),
+    isReady: () => false, isStarted: () => false, hostIP: '192.0.2.1', now: 3_000_000,
+  });
+  t.is(status.phase, 'Failed');
+  t.is(status.containerStatuses?.[0]?.state?.waiting, undefined);
+  t.is(status.containerStatuses?.[0]?.state?.terminated?.reason, 'StartError');
+  t.is(status.containerStatuses?.[0]?.state?.terminated?.exitCode, 128);
+  t.is(status.containerStatuses?.[0]?.state?.terminated?.message, 'exec: "nope": not found');
 });
 
 test('parseLogQuery reads the kubelet query parameters', (t) => {
