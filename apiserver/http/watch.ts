@@ -110,6 +110,8 @@ async function streamWatch(stream: WatchStream): Promise<void> {
   };
 
   const deliver = (changes: readonly Change[]) => {
+    // One committed batch reaches the socket in one write instead of one write per event.
+    response.cork();
     for (const change of changes) {
       const now = matches(change.value);
       const before = change.type !== 'ADDED' && matches(change.previous);
@@ -123,6 +125,7 @@ async function streamWatch(stream: WatchStream): Promise<void> {
         send('DELETED', change.value.json);
       }
     }
+    response.uncork();
   };
 
   let storageWatch: StorageWatch | undefined;

@@ -91,7 +91,7 @@ function dryRunValue(key: string, object: KubeObject): StoredValue {
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
 export class Registry {
@@ -202,7 +202,8 @@ export class Registry {
     }
 
     const compute = (current: Mutable): Mutable => {
-      const patched = applyPatch(type, structuredClone(current), body, options.contentType, patchOptions) as Mutable;
+      // The other patch types copy the object they patch; only apply needs its own copy here.
+      const patched = applyPatch(type, isApply ? structuredClone(current) : current, body, options.contentType, patchOptions) as Mutable;
       if (patched.metadata?.resourceVersion && patched.metadata.resourceVersion !== current.metadata.resourceVersion) {
         throw conflict(target(type, name), 'the object has been modified; please apply your changes to the latest version and try again');
       }
@@ -224,12 +225,14 @@ export class Registry {
       return dryRunValue(key, compute(parseJson(current.json)));
     }
     let stored: StoredValue;
+    // The stored JSON is this object's, so the deletion check reads it instead of parsing the JSON again.
+    let computed: Mutable | undefined;
     try {
-      stored = await this.storage.guaranteedUpdate(key, (current) => compute(current as Mutable));
+      stored = await this.storage.guaranteedUpdate(key, (current) => (computed = compute(current as Mutable)));
     } catch (error) {
       throw storageFailure(type, name, error);
     }
-    const object = parseJson(stored.json);
+    const object = computed ?? parseJson(stored.json);
     if (shouldDeleteAfterUpdate(type, object)) await this.deleteIfUnchanged(key, stored.revision);
     return stored;
   }

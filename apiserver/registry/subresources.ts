@@ -28,7 +28,8 @@ export async function bindPod(registry: Registry, pods: ResourceType, namespace:
     throw badRequest(`the name of the object (${binding.metadata.name}) does not match the name on the URL (${name})`);
   }
   await registry.write(pods, objectKey(pods, namespace, name), name, (current) => {
-    const pod = structuredClone(current) as Pod;
+    // Storage hands each update a freshly parsed object, so it is changed in place.
+    const pod = current as Pod;
     if (pod.metadata.deletionTimestamp) throw conflict({ resource: 'pods/binding', name }, `pod ${name} is being deleted, cannot be assigned to a host`);
     if (pod.spec.nodeName) throw conflict({ resource: 'pods/binding', name }, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
     pod.spec.nodeName = nodeName;

@@ -41,6 +41,14 @@ interface QueuedWrite {
   reject(error: Error): void;
 }
 
+interface SubmittedBatch {
+  batch: QueuedWrite[];
+  /** The batch's changes without the no-op entries that only wait for earlier writes. */
+  changes: Change[];
+  /** Resolves once the batch is synced, with the error if the write failed. */
+  written: Promise<Error | undefined>;
+}
+
 interface Watcher {
   prefix: string;
   onChanges(changes: readonly Change[]): void;
@@ -60,6 +68,31 @@ function compareKeys(a: StoredValue, b: StoredValue): number {
 function withResourceVersion(object: KubeObject, revision: number): string {
   object.metadata.resourceVersion = String(revision);
   return JSON.stringify(object);
+}
+
+/**
+ * Serializes an updated object with its new resourceVersion, or returns
+ * undefined when it is the same as currentJson apart from that. The object
+ * comes back from tryUpdate with the current resourceVersion, so a length
+ * check usually proves a change without serializing twice. For example, an
+ * otherwise unchanged object whose resourceVersion goes from "99" to "100"
+ * is exactly one character longer. Any other difference in length is a real
+ * change, and only on equal adjusted lengths is the old form serialized and
+ * compared.
+ */
+function serializeUpdate(object: KubeObject, revision: number, currentJson: string): string | undefined {
+  const previous = object.metadata.resourceVersion;
+  const next = String(revision);
+  object.metadata.resourceVersion = next;
+  const json = JSON.stringify(object);
+  // Digit-only versions serialize without escapes, so their lengths add up exactly.
+  const comparable = typeof previous === 'string' && /^\d+$/.test(previous);
+  if (comparable && json.length - next.length !== currentJson.length - previous.length) return json;
+
+  object.metadata.resourceVersion = previous;
+  const unchanged = JSON.stringify(object) === currentJson;
+  object.metadata.resourceVersion = next;
+  return unchanged ? undefined : json;
 }
 
 export class LevelStorage implements Storage {
@@ -138,16 +171,21 @@ export class LevelStorage implements Storage {
     const current = this.latest(key);
     if (!current) return Promise.reject(new StorageError('NotFound', key, `key ${key} not found`));
     let updated: KubeObject;
+    let json: string;
+    const revision = this.assignedRevision + 1;
     try {
       const object = JSON.parse(current.json) as KubeObject;
       updated = tryUpdate(object, current.revision);
       // An update that changes nothing keeps the old revision and writes nothing.
-      if (JSON.stringify(updated) === current.json) return this.afterQueuedWrites(current);
+      const serialized = serializeUpdate(updated, revision, current.json);
+      if (serialized === undefined) return this.afterQueuedWrites(current);
+      json = serialized;
     } catch (error) {
       return Promise.reject(error);
     }
-    const revision = this.nextRevision();
-    return this.enqueue({ type: 'MODIFIED', revision, value: this.stored(key, updated, revision), previous: current });
+    this.nextRevision();
+    const value = { key, json, revision, attributes: this.options.attributesOf(key, updated) };
+    return this.enqueue({ type: 'MODIFIED', revision, value, previous: current });
   }
 
   delete(key: string, precondition?: DeletePrecondition): Promise<StoredValue> {
@@ -241,25 +279,58 @@ export class LevelStorage implements Storage {
     }
   }
 
+  /**
+   * Writes queued changes in batches, one synced batch at a time. The next
+   * batch goes to LevelDB the moment the previous one's sync returns, before
+   * that batch is committed to memory and its clients get their responses, so
+   * the disk syncs while this thread sends responses and reads the next
+   * requests. With 64 clients the writers settle into two groups that take
+   * turns: one group's batch syncs while the other group's responses go out
+   * and its next requests queue up.
+   */
   private async drain(): Promise<void> {
     await this.gather();
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, maxBatchWrites);
-      const writes = batch.filter((write) => write.change.revision > 0);
-      try {
-        if (this.failure) throw this.failure;
-        if (writes.length > 0) await this.writeBatch(writes.map((write) => write.change));
-      } catch (error) {
-        this.fail(error as Error, batch);
-        continue;
+    let pending = this.submit();
+    while (pending) {
+      const error = await pending.written;
+      const next = this.submit();
+      this.settle(pending, error);
+      pending = next;
+      if (!pending) {
+        await this.gather();
+        pending = this.submit();
       }
-      this.commit(writes.map((write) => write.change));
-      this.recentBatchSizes.push(writes.length);
-      if (this.recentBatchSizes.length > batchHistory) this.recentBatchSizes.shift();
-      for (const write of batch) write.resolve(write.change.value);
-      this.logger.debug('Committed batch', { writes: writes.length, revision: this.committedRevision });
-      if (this.queue.length === 0) await this.gather();
     }
+  }
+
+  /** Starts writing the next batch from the queue; returns undefined when the queue is empty. */
+  private submit(): SubmittedBatch | undefined {
+    if (this.queue.length === 0) return undefined;
+    const batch = this.queue.splice(0, maxBatchWrites);
+    const changes = batch.filter((write) => write.change.revision > 0).map((write) => write.change);
+    let written: Promise<Error | undefined>;
+    if (this.failure) written = Promise.resolve(this.failure);
+    else if (changes.length === 0) written = Promise.resolve(undefined);
+    else written = this.writeBatch(changes).then(() => undefined, (error: unknown) => error instanceof Error ? error : new Error(String(error)));
+    return { batch, changes, written };
+  }
+
+  /**
+   * Commits a written batch and resolves its writes, or rejects them. A batch
+   * that reached the disk after an earlier batch failed is rejected too,
+   * because memory no longer matches the disk from the failed batch on.
+   */
+  private settle(submitted: SubmittedBatch, error: Error | undefined): void {
+    const failure = error ?? this.failure;
+    if (failure) {
+      this.fail(failure, submitted.batch);
+      return;
+    }
+    this.commit(submitted.changes);
+    this.recentBatchSizes.push(submitted.changes.length);
+    if (this.recentBatchSizes.length > batchHistory) this.recentBatchSizes.shift();
+    for (const write of submitted.batch) write.resolve(write.change.value);
+    this.logger.debug('Committed batch', { writes: submitted.changes.length, revision: this.committedRevision });
   }
 
   private async writeBatch(changes: Change[]): Promise<void> {

@@ -219,7 +219,8 @@ function sortKeys(value: unknown): unknown {
  * comparison copies the mutable fields from old and compares the rest.
  */
 export function validatePodSpecUpdate(spec: unknown, oldSpec: unknown): StatusCause[] {
-  if (!isObject(spec) || !isObject(oldSpec)) return [];
+  // A status update carries the stored spec over unchanged, by reference.
+  if (spec === oldSpec || !isObject(spec) || !isObject(oldSpec)) return [];
   const causes: StatusCause[] = [];
 
   const oldDeadline = oldSpec.activeDeadlineSeconds;
