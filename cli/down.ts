@@ -11,7 +11,7 @@ import { rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dataDirFlag, parseFlags } from '../api/flags.js';
 import { createLogger } from '../api/log.js';
-import { cleanupRuntime } from '../runtime/cleanup.js';
+import { cleanupRuntime, type CleanupFailure } from '../runtime/cleanup.js';
 import { clusterPaths } from './cluster-paths.js';
 import { defaultSettings, loadClusterSettings } from './cluster-settings.js';
 import { mountsUnder } from './mounts.js';
@@ -27,6 +27,12 @@ const flags = {
   'data-dir': { ...dataDirFlag(), help: 'Directory of the cluster to remove' },
   purge: { type: 'boolean' as const, help: 'Also delete the data dir: images, API objects and the admin kubeconfig', default: false },
 };
+
+/** Returns the first line of an error's message, because a failed command's message goes on with its whole stderr. */
+function errorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}
 
 async function waitForExit(pid: number, startTime: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -67,20 +73,32 @@ export async function run(argv: string[]): Promise<number> {
   await stopUpProcess(paths.pidFile);
   removePidFile(paths.pidFile);
 
+  // The stored settings name what `tinykube up` made; a missing file means an
+  // up that never got as far as saving them, which used the defaults.
   const settings = loadClusterSettings(paths.dataDir) ?? { nodeName: '', ...defaultSettings };
+  // NOTE: a sandbox record stores its own IP and veth, which the teardown uses,
+  // but not the bridge and pod CIDR. The CNI DEL config is built from the
+  // stored settings, which `tinykube up` keeps fixed while any sandbox remains.
+  const failures: CleanupFailure[] = [];
   if (existsSync(paths.runtime)) {
-    await cleanupRuntime({
+    failures.push(...await cleanupRuntime({
       dataDir: paths.runtime,
       bridgeName: settings.bridgeName,
       podCIDR: settings.podCIDR,
       cgroupRoot: settings.cgroupRoot,
       // Removal never resolves an image, so the image store stays closed.
       images: { resolve: async () => undefined },
-    });
+    }));
+  }
+  if (failures.length > 0) {
+    const lines = failures.map((failure) => `  ${failure.resource}: ${errorMessage(failure.error)}`);
+    console.error(`tinykube down: could not remove everything the cluster made on this host:\n${lines.join('\n')}\n` +
+      `The runtime state in ${paths.runtime} is kept, so \`tinykube down\` can retry once the cause is fixed`);
+    return 1;
   }
   // The kubelet's pod dirs (container logs) describe pods that no longer run.
   await rm(paths.kubelet, { recursive: true, force: true });
-  console.log(`Removed the pods, their mounts and cgroups, the bridge ${settings.bridgeName} and its NAT rule`);
+  console.log(`Removed the pods, their mounts and cgroups under ${settings.cgroupRoot}, the bridge ${settings.bridgeName} and its NAT rule for ${settings.podCIDR}`);
 
   if (!parsed.values.purge) {
     console.log(`Kept ${paths.dataDir} with its images and API objects; \`tinykube down --purge\` deletes it`);

@@ -36,12 +36,24 @@ function kubeconfigPath(flag: string | undefined, dataDir: string): string {
   return path;
 }
 
+/** Socket errors that mean no apiserver listens at the address, rather than a failed request. */
+const unreachableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN']);
+
+function isUnreachable(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if ('code' in cause && typeof cause.code === 'string' && unreachableCodes.has(cause.code)) return true;
+  }
+  return false;
+}
+
 async function getPod(kubeconfig: string, namespace: string, name: string): Promise<Pod> {
+  const server = readKubeconfig(kubeconfig).server;
   const client = ApiClient.fromKubeconfig(kubeconfig, 'tinykube-inspect');
   try {
     return await client.get<Pod>(pods, namespace, name);
   } catch (error) {
     if (isNotFound(error)) throw new InspectError(`pod "${name}" not found in namespace "${namespace}"`);
+    if (isUnreachable(error)) throw new InspectError(`cannot reach the apiserver at ${server}; is the cluster running (tinykube up)?`);
     throw error;
   } finally {
     client.close();

@@ -11,7 +11,11 @@ export interface ProcessIdentity {
   startTime: string;
 }
 
-/** Reads the start time of a live process, or undefined when there is no such process. */
+/**
+ * Reads the start time of a live process, or undefined when there is no such
+ * process or it is a zombie (state Z). A killed process whose parent has not
+ * reaped it yet keeps its /proc entry, but it runs nothing.
+ */
 export function processStartTime(pid: number): string | undefined {
   let stat: string;
   try {
@@ -21,6 +25,8 @@ export function processStartTime(pid: number): string | undefined {
   }
   // The command name (field 2) may hold spaces and parentheses, so count fields after its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const [state] = fields;
+  if (state === 'Z' || state === 'X') return undefined;
   return fields[19];
 }
 

@@ -5,12 +5,15 @@
 import os from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { ApiClient } from '../api/client.js';
-import { dataDirFlag, parseFlags } from '../api/flags.js';
+import { dataDirFlag, parseFlags, UsageError } from '../api/flags.js';
 import { createLogger } from '../api/log.js';
 import { startCluster } from './cluster.js';
 import { clusterPaths } from './cluster-paths.js';
 import { waitForNodeReady } from './node-ready.js';
+import { loadClusterSettings, defaultSettings, resolveHostSettings, SettingsConflictError, type HostSettings } from './cluster-settings.js';
 import { removePidFile, runningProcess, writePidFile } from './pid-file.js';
+import { parsePort, parsePositiveInteger, validateBindAddress, validateBridgeName, validateCgroupRoot, validateNodeName, validatePodCIDR } from './up-flags.js';
+import { StateStore } from '../runtime/state.js';
 
 const logger = createLogger('tinykube-up');
 
@@ -25,24 +28,13 @@ const flags = {
   port: { type: 'string' as const, help: 'Port of the apiserver; 0 picks a free port', default: '6443' },
   'bind-address': { type: 'string' as const, help: 'Address the apiserver and the kubelet listen on. They have no authentication, so keep it on loopback', default: '127.0.0.1' },
   'node-name': { type: 'string' as const, help: 'Name of the node that runs the pods', default: os.hostname().toLowerCase() },
-  'pod-cidr': { type: 'string' as const, help: 'IPv4 range the node gives its pods addresses from', default: '10.244.0.0/24' },
-  bridge: { type: 'string' as const, help: 'Name of the Linux bridge the pods attach to', default: 'tinykube0' },
-  'cgroup-root': { type: 'string' as const, help: 'Name of the cgroup that holds every pod\'s cgroup, in each hierarchy', default: 'tinykube' },
+  // These three have no parser default: a flag that was not given takes the value stored in the data dir.
+  'pod-cidr': { type: 'string' as const, help: `IPv4 range the node gives its pods addresses from, with a prefix length of 8 to 30 (default: the stored value, else "${defaultSettings.podCIDR}")` },
+  bridge: { type: 'string' as const, help: `Name of the Linux bridge the pods attach to, at most 15 characters (default: the stored value, else "${defaultSettings.bridgeName}")` },
+  'cgroup-root': { type: 'string' as const, help: `Name of the cgroup that contains every pod's cgroup, in each hierarchy (default: the stored value, else "${defaultSettings.cgroupRoot}")` },
   'kubelet-port': { type: 'string' as const, help: 'Port of the kubelet\'s API for logs and exec; 0 picks a free port', default: '10250' },
   'max-pods': { type: 'string' as const, help: 'Maximum number of pods the node runs', default: '110' },
 };
-
-function parsePositiveInteger(name: string, value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new Error(`invalid --${name} "${value}": expected a positive integer`);
-  return number;
-}
-
-function parsePort(name: string, value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --${name} "${value}": expected a port from 0 to 65535`);
-  return port;
-}
 
 /** Resolves with the name of the first SIGINT or SIGTERM; a second one exits at once. */
 function waitForStopSignal(): Promise<NodeJS.Signals> {
@@ -61,22 +53,73 @@ function waitForStopSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+/** The parsed flags; the three without a parser default are undefined when they were not given. */
+type UpFlagValues = { [K in keyof typeof flags]: K extends 'pod-cidr' | 'bridge' | 'cgroup-root' ? string | undefined : string };
+
+/** The flags of one start, checked and converted. */
+interface UpOptions {
+  dataDir: string;
+  port: number;
+  bindAddress: string;
+  nodeName: string;
+  kubeletPort: number;
+  maxPods: number;
+  requested: Partial<HostSettings>;
+}
+
+/** Checks every flag before anything starts; throws UsageError, which exits with code 2. */
+function validateFlags(values: UpFlagValues): UpOptions {
+  const requested: Partial<HostSettings> = {};
+  if (values.bridge !== undefined) requested.bridgeName = validateBridgeName(values.bridge);
+  if (values['pod-cidr'] !== undefined) requested.podCIDR = validatePodCIDR(values['pod-cidr']);
+  if (values['cgroup-root'] !== undefined) requested.cgroupRoot = validateCgroupRoot(values['cgroup-root']);
+  if (values['data-dir'] === '') throw new UsageError('invalid --data-dir "": expected a directory path');
+  return {
+    dataDir: values['data-dir'],
+    port: parsePort('port', values.port),
+    bindAddress: validateBindAddress(values['bind-address']),
+    nodeName: validateNodeName(values['node-name']),
+    kubeletPort: parsePort('kubelet-port', values['kubelet-port']),
+    maxPods: parsePositiveInteger('max-pods', values['max-pods']),
+    requested,
+  };
+}
+
+/** Reads whether the runtime state under the data dir still records a sandbox, without opening the runtime. */
+async function hasSandboxes(runtimeDir: string): Promise<boolean> {
+  return (await new StateStore(runtimeDir).loadSandboxes()).length > 0;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseFlags(argv, usage, flags);
   if (!parsed) return 0;
-  const options = parsed.values;
-  if (parsed.positionals.length > 0) throw new Error(`unexpected arguments: ${parsed.positionals.join(' ')}\n\nUsage: ${usage}`);
+  if (parsed.positionals.length > 0) throw new UsageError(`unexpected arguments: ${parsed.positionals.join(' ')}\n\nUsage: ${usage}`);
+  const options = validateFlags(parsed.values);
 
   if (process.getuid?.() !== 0) {
     console.error('tinykube up must run as root: pods need namespaces, mounts, cgroups and network devices');
     return 1;
   }
 
-  const paths = clusterPaths(options['data-dir']);
+  const paths = clusterPaths(options.dataDir);
   mkdirSync(paths.dataDir, { recursive: true });
   const other = runningProcess(paths.pidFile);
   if (other) {
     console.error(`A cluster already runs on ${paths.dataDir} (PID ${other.pid}); stop it with Ctrl-C or \`tinykube down --data-dir ${paths.dataDir}\``);
+    return 1;
+  }
+
+  let settings: HostSettings;
+  try {
+    settings = resolveHostSettings({
+      dataDir: paths.dataDir,
+      stored: loadClusterSettings(paths.dataDir),
+      requested: options.requested,
+      hasSandboxes: await hasSandboxes(paths.runtime),
+    });
+  } catch (error) {
+    if (!(error instanceof SettingsConflictError)) throw error;
+    console.error(`tinykube up: ${error.message}`);
     return 1;
   }
   writePidFile(paths.pidFile);
@@ -85,25 +128,25 @@ export async function run(argv: string[]): Promise<number> {
   // start still stops what has started.
   const stopSignal = waitForStopSignal();
   try {
-    return await runCluster(options, stopSignal);
+    return await runCluster(options, settings, stopSignal);
   } finally {
     removePidFile(paths.pidFile);
   }
 }
 
-async function runCluster(options: { [K in keyof typeof flags]: string }, stopSignal: Promise<NodeJS.Signals>): Promise<number> {
-  const nodeName = options['node-name'];
+async function runCluster(options: UpOptions, settings: HostSettings, stopSignal: Promise<NodeJS.Signals>): Promise<number> {
+  const nodeName = options.nodeName;
   let announcedBaseImage = false;
   const cluster = await startCluster({
-    dataDir: options['data-dir'],
-    port: parsePort('port', options.port),
-    bindAddress: options['bind-address'],
+    dataDir: options.dataDir,
+    port: options.port,
+    bindAddress: options.bindAddress,
     nodeName,
-    podCIDR: options['pod-cidr'],
-    bridgeName: options.bridge,
-    cgroupRoot: options['cgroup-root'],
-    kubeletPort: parsePort('kubelet-port', options['kubelet-port']),
-    maxPods: parsePositiveInteger('max-pods', options['max-pods']),
+    podCIDR: settings.podCIDR,
+    bridgeName: settings.bridgeName,
+    cgroupRoot: settings.cgroupRoot,
+    kubeletPort: options.kubeletPort,
+    maxPods: options.maxPods,
     onApiserverReady: (kubeconfigPath) => {
       console.log(`The admin kubeconfig is ${kubeconfigPath}. To use kubectl with this cluster, run:`);
       console.log(`  export KUBECONFIG=${kubeconfigPath}`);

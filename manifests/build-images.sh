@@ -4,12 +4,21 @@
 #
 # Run it as root on the node, with the data dir of the running cluster:
 #   TINYKUBE_DATA_DIR=/var/lib/tinykube manifests/build-images.sh
+# The images go into TINYKUBE_DATA_DIR, else /var/lib/tinykube, which is
+# where `tinykube up` looks when it runs without --data-dir. KUBECONFIG
+# does not select the data dir.
 # TINYKUBE is the command that runs the tinykube CLI; by default it is this
 # checkout's bin/tinykube.js.
 set -euo pipefail
 
 labs=$(cd "$(dirname "$0")" && pwd)
 TINYKUBE=${TINYKUBE:-node $labs/../bin/tinykube.js}
+data_dir=${TINYKUBE_DATA_DIR:-/var/lib/tinykube}
+
+echo "Building the lab images into the data dir $data_dir (set TINYKUBE_DATA_DIR to the --data-dir of tinykube up to change it)"
+if [[ ! -f $data_dir/cluster.json ]]; then
+  echo "Warning: no cluster has run on $data_dir; the pods of a cluster with another data dir will not find these images" >&2
+fi
 
 build() {
   local tag=$1 dockerfile=$2

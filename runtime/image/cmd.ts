@@ -1,6 +1,7 @@
 // `tinykube image`: build, build-base, ls, inspect, rm, tag and import, each with
 // --data-dir (or TINYKUBE_DATA_DIR) and --help.
 
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { dataDirFlag, parseFlags, UsageError, type FlagSpec } from '../../api/flags.js';
 import { buildBaseImage } from './base-image.js';
@@ -13,13 +14,33 @@ import { InvalidReferenceError } from './reference.js';
 import { formatTable, imageTableRows, inspectImage } from './cli-format.js';
 import { ImageStore, ImageNotFoundError, type StoredImage } from './store.js';
 import { importArchive } from './import.js';
+import { StoreLayout } from './layout.js';
+import { StateStore } from '../state.js';
 
 interface ImageSubcommand {
   summary: string;
   run(argv: string[]): Promise<number>;
 }
 
-const dataDir = { 'data-dir': dataDirFlag() } satisfies Record<string, FlagSpec>;
+const dataDir = {
+  'data-dir': { ...dataDirFlag(), help: 'Data dir of tinykube (the one `tinykube up` uses): images are stored in DATA_DIR/images, and `rm` reads the containers in DATA_DIR/runtime' },
+} satisfies Record<string, FlagSpec>;
+
+/**
+ * Opens the image store of a data dir for a command that only reads or
+ * removes, or returns undefined when the store does not exist, so that such
+ * a command creates nothing.
+ */
+async function openExistingStore(dataDir: string): Promise<ImageStore | undefined> {
+  if (!existsSync(new StoreLayout(dataDir).root)) return undefined;
+  return ImageStore.open(dataDir);
+}
+
+/** Explains an empty result from a data dir that has no image store. */
+function missingStoreMessage(dataDir: string): string {
+  const reason = existsSync(dataDir) ? 'no image was ever stored there' : 'the data dir does not exist';
+  return `no images in ${path.resolve(dataDir)} (${reason})`;
+}
 
 /** Returns the values of a flag declared with `multiple`, because parseFlags types them as a single string. */
 function stringList(value: unknown): string[] {
@@ -96,7 +117,11 @@ async function list(argv: string[]): Promise<number> {
   });
   if (!parsed) return 0;
   const values = parsed.values;
-  const store = await ImageStore.open(values['data-dir']);
+  const store = await openExistingStore(values['data-dir']);
+  if (!store) {
+    if (!values.quiet) console.error(missingStoreMessage(values['data-dir']));
+    return 0;
+  }
   const images = await store.listStored();
   if (values.quiet) {
     for (const image of images) console.log(image.id.slice('sha256:'.length, 'sha256:'.length + 12));
@@ -122,29 +147,69 @@ async function inspect(argv: string[]): Promise<number> {
   const parsed = parseFlags(argv, 'tinykube image inspect [FLAGS] IMAGE...', { ...dataDir });
   if (!parsed) return 0;
   if (parsed.positionals.length === 0) throw new UsageError('tinykube image inspect needs at least one IMAGE');
-  const store = await ImageStore.open(parsed.values['data-dir']);
+  const store = await openExistingStore(parsed.values['data-dir']);
+  if (!store) console.error(missingStoreMessage(parsed.values['data-dir']));
   const found: Record<string, unknown>[] = [];
   let code = 0;
   for (const name of parsed.positionals) {
-    const image = await store.findImage(name);
+    const image = await store?.findImage(name);
     if (!image) {
       console.error(`Error: No such image: ${name}`);
       code = 1;
       continue;
     }
-    found.push(inspectImage(image, graphDriverPaths(store, image)));
+    if (store) found.push(inspectImage(image, graphDriverPaths(store, image)));
   }
   console.log(JSON.stringify(found, null, 4));
   return code;
 }
 
+/** Lists the ids of the containers in a data dir's runtime state, grouped by the id of the image each uses. */
+async function containersByImage(dataDir: string): Promise<Map<string, string[]>> {
+  // The records are read from disk only: no runtime is opened, so nothing starts or changes.
+  const records = await new StateStore(path.join(dataDir, 'runtime')).loadContainers();
+  const byImage = new Map<string, string[]>();
+  for (const record of records) byImage.set(record.imageId, [...(byImage.get(record.imageId) ?? []), record.id]);
+  return byImage;
+}
+
+/**
+ * Returns why removing an image would break a container, in docker's words,
+ * or undefined when no container uses it. A container restart mounts the
+ * image's layers again, so stopped containers count as well.
+ */
+function removalConflict(name: string, image: StoredImage, users: Map<string, string[]>): string | undefined {
+  const [container] = users.get(image.id) ?? [];
+  if (container === undefined) return undefined;
+  const short = container.slice(0, 12);
+  const byId = /^(sha256:)?[0-9a-f]+$/.test(name) && image.id.slice('sha256:'.length).startsWith(name.replace(/^sha256:/, ''));
+  if (byId) return `conflict: unable to delete ${name} (must be forced) - image is being used by container ${short}`;
+  return `conflict: unable to remove repository reference "${name}" (must force) - container ${short} is using its referenced image ID ${image.id.slice('sha256:'.length, 'sha256:'.length + 12)}`;
+}
+
 async function remove(argv: string[]): Promise<number> {
-  const parsed = parseFlags(argv, 'tinykube image rm [FLAGS] IMAGE...', { ...dataDir });
+  const parsed = parseFlags(argv, 'tinykube image rm [FLAGS] IMAGE...', {
+    force: { type: 'boolean', short: 'f', help: 'Remove images that containers in DATA_DIR/runtime use; those containers then fail to start again' },
+    ...dataDir,
+  });
   if (!parsed) return 0;
   if (parsed.positionals.length === 0) throw new UsageError('tinykube image rm needs at least one IMAGE');
-  const store = await ImageStore.open(parsed.values['data-dir']);
+  const store = await openExistingStore(parsed.values['data-dir']);
+  const users = parsed.values.force ? new Map<string, string[]>() : await containersByImage(parsed.values['data-dir']);
   let code = 0;
   for (const name of parsed.positionals) {
+    const image = await store?.findImage(name);
+    if (!store || !image) {
+      console.error(`Error: No such image: ${name}`);
+      code = 1;
+      continue;
+    }
+    const conflict = removalConflict(name, image, users);
+    if (conflict) {
+      console.error(`Error: ${conflict}`);
+      code = 1;
+      continue;
+    }
     try {
       const { untagged, deleted } = await store.remove(name);
       for (const reference of untagged) console.log(`Untagged: ${reference}`);

@@ -38,6 +38,7 @@ test.serial('lab images build from their Dockerfiles', async (t) => {
     env: { TINYKUBE_DATA_DIR: cluster.names.dataDir },
   });
   t.is(result.code, 0, result.stderr);
+  t.true(result.stdout.includes(`Building the lab images into the data dir ${cluster.names.dataDir} `), result.stdout);
   const images = await cluster.tinykube(['image', 'ls']);
   for (const image of ['hello-world', 'sleeping-app-image', 'sleeping-app-image-100', 'sleeping-app-image-200',
     'mem-hogger-image', 'cpu-hogger1-image', 'cpu-hogger2-image']) {

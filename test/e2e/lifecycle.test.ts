@@ -1,10 +1,11 @@
 // The life of one `tinykube up` cluster: `tinykube inspect pod` on a running
 // pod, a restart of `tinykube up` that keeps the pod's containers running,
 // and `tinykube down` on a running cluster, first keeping the data dir and
-// then purging it.
+// then purging it. A restart with other network or cgroup settings is
+// rejected while the pod runs, and inspect reports a stopped cluster plainly.
 
 import test from 'ava';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { readKubeconfig } from '../../api/kubeconfig.js';
@@ -160,6 +161,19 @@ test.serial('restarting up keeps the containers running', async (t) => {
   t.is(await cluster.stop(), 0, `tinykube up stops cleanly on SIGTERM:\n${cluster.log}`);
   t.true(existsSync(`/proc/${appPid}`), 'the container outlives tinykube up');
 
+  // The running pod's veth, address, NAT chain and cgroups are named by the stored settings.
+  const settingsFile = path.join(cluster.names.dataDir, 'cluster.json');
+  const stored = readFileSync(settingsFile, 'utf8');
+  const { dataDir, bridgeName, podCIDR, cgroupRoot } = cluster.names;
+  const changes: [string, string, string][] = [['--bridge', 'tkbother0', bridgeName], ['--pod-cidr', '10.99.99.0/24', podCIDR], ['--cgroup-root', 'tinykube-other', cgroupRoot]];
+  for (const [flag, value, storedValue] of changes) {
+    const changed = await cluster.tinykube(['up', '--data-dir', dataDir, '--port', '0', '--kubelet-port', '0', flag, value], 30_000);
+    t.is(changed.code, 1, `up with a different ${flag} is rejected while pods run:\n${changed.stdout}${changed.stderr}`);
+    t.true(changed.stderr.includes(`${flag} is ${value}, but the stored value is ${storedValue}`), changed.stderr);
+    t.true(changed.stderr.includes(`tinykube down --data-dir ${dataDir}`), changed.stderr);
+  }
+  t.is(readFileSync(settingsFile, 'utf8'), stored, 'a rejected start keeps the stored settings');
+
   await cluster.up();
   t.is(cluster.log.split('Building the base image').length - 1, 1, 'the second start reuses the base image');
   await waitUntil('the pod to be Ready again', 60_000,
@@ -188,6 +202,11 @@ test.serial('down stops a running cluster and leaves the host as it found it', a
   t.true(existsSync(path.join(cluster.names.dataDir, 'images')), 'down keeps the images');
   t.true(existsSync(cluster.kubeconfig), 'down keeps the admin kubeconfig');
   t.false(existsSync(path.join(cluster.names.dataDir, 'runtime')), 'down removes the runtime state');
+
+  const inspectDown = await cluster.tinykube(['inspect', 'pod', 'inspected', '--kubeconfig', cluster.kubeconfig, '--data-dir', cluster.names.dataDir]);
+  t.is(inspectDown.code, 1);
+  const server = readKubeconfig(cluster.kubeconfig).server;
+  t.is(inspectDown.stderr, `tinykube inspect: cannot reach the apiserver at ${server}; is the cluster running (tinykube up)?\n`);
 
   const purge = await cluster.down({ purge: true });
   t.is(purge.code, 0, purge.stderr);

@@ -1,13 +1,15 @@
 import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { ensureBaseImage } from '../../../runtime/image/base-image.js';
 import { ImageStore } from '../../../runtime/image/store.js';
-import { addMiniBase, build, miniBaseReference, openStore, writeContext } from './helpers.js';
+import { StateStore, type ContainerRecord } from '../../../runtime/state.js';
+import { addMiniBase, build, miniBaseReference, openStore, tempDir, writeContext } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
 const cli = fileURLToPath(new URL('../../../bin/tinykube.js', import.meta.url));
@@ -105,6 +107,67 @@ test('image tag adds a reference', async (t) => {
   await store.remove('original');
   t.is((await store.resolve('copy:2'))?.id, image.id);
   t.is((await tinykube('tag', '--data-dir', dataDir, 'missing', 'x')).code, 1);
+});
+
+/** Records a container in the runtime state of a data dir, as the runtime does when it creates one. */
+async function recordContainer(dataDir: string, id: string, imageId: string): Promise<void> {
+  const record: ContainerRecord = {
+    id,
+    sandboxId: 'sandbox-1',
+    config: { name: 'app', image: 'lab-used:1', resources: {}, attempt: 0 },
+    createdAt: Date.now(),
+    imageId,
+    imageReference: 'lab-used:1',
+    layerDirs: [],
+    process: { args: ['/a'], env: [], cwd: '/', uid: 0, gid: 0, groups: [] },
+    cgroup: 'tinykube-test/besteffort/pod1/app',
+    logPath: path.join(dataDir, 'app.log'),
+  };
+  await new StateStore(path.join(dataDir, 'runtime')).saveContainer(record);
+}
+
+test('image rm rejects an image a container uses', async (t) => {
+  const { store, dataDir } = await openStore(t);
+  const context = await writeContext(t, { Dockerfile: 'FROM scratch\nCOPY a /a\n', a: 'a' });
+  const { image } = await build(store, context, { tags: ['lab-used:1'] });
+  const containerId = 'c0ffee0123456789abcdef';
+  await recordContainer(dataDir, containerId, image.id);
+
+  const byReference = await tinykube('rm', '--data-dir', dataDir, 'lab-used:1');
+  t.is(byReference.code, 1);
+  t.regex(byReference.stderr, /conflict: unable to remove repository reference "lab-used:1" \(must force\) - container c0ffee012345 is using its referenced image ID/);
+  const byId = await tinykube('rm', '--data-dir', dataDir, image.id.slice(7, 19));
+  t.is(byId.code, 1);
+  t.regex(byId.stderr, /conflict: unable to delete [0-9a-f]{12} \(must be forced\) - image is being used by container c0ffee012345/);
+  t.is((await store.findImage('lab-used:1'))?.id, image.id, 'a rejected rm keeps the image');
+
+  const forced = await tinykube('rm', '-f', '--data-dir', dataDir, 'lab-used:1');
+  t.is(forced.code, 0, forced.stderr);
+  t.regex(forced.stdout, new RegExp(`^Deleted: ${image.id}$`, 'm'));
+  t.is(await store.findImage('lab-used:1'), undefined);
+});
+
+test('image ls and inspect create no data dir', async (t) => {
+  const parent = await tempDir(t, 'absent');
+  const dataDir = path.join(parent, 'data');
+
+  const ls = await tinykube('ls', '--data-dir', dataDir);
+  t.is(ls.code, 0);
+  t.is(ls.stdout, '');
+  t.is(ls.stderr.trim(), `no images in ${dataDir} (the data dir does not exist)`);
+
+  const inspect = await tinykube('inspect', '--data-dir', dataDir, 'tinykube/base');
+  t.is(inspect.code, 1);
+  t.regex(inspect.stderr, /No such image: tinykube\/base/);
+  const rm = await tinykube('rm', '--data-dir', dataDir, 'tinykube/base');
+  t.is(rm.code, 1);
+  t.false(existsSync(dataDir), 'no command created the data dir');
+});
+
+test('build-base help says what the data dir holds', async (t) => {
+  const help = await tinykube('build-base', '--help');
+  t.is(help.code, 0);
+  t.regex(help.stdout, /--data-dir DATA_DIR\n\s+Data dir of tinykube .*images are stored in DATA_DIR\/images/);
 });
 
 test('every subcommand takes --help and --data-dir from the environment', async (t) => {
