@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dataDirFlag, parseFlags } from '../api/flags.js';
 import { createLogger } from '../api/log.js';
+import { waitForShutdownSignal } from '../api/signals.js';
 import { startApiserver } from './server.js';
 
 const logger = createLogger('apiserver');
@@ -45,16 +46,8 @@ export async function run(argv: string[]): Promise<number> {
     defaultNotReadyTolerationSeconds: notReady, defaultUnreachableTolerationSeconds: unreachable,
   });
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info('Received signal, shutting down', { signal });
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  const signal = await waitForShutdownSignal();
+  logger.info('Received signal, shutting down', { signal });
   await apiserver.close();
   return 0;
 }

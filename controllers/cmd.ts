@@ -4,6 +4,7 @@
 import { ApiClient } from '../api/client.js';
 import { parseFlags, UsageError } from '../api/flags.js';
 import { createLogger, setLogLevel } from '../api/log.js';
+import { waitForShutdownSignal } from '../api/signals.js';
 import { startControllerManager } from './manager.js';
 
 const usage = 'tinykube controller-manager --kubeconfig FILE [FLAGS]';
@@ -58,10 +59,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   logger.info('Controller-manager running', { server: client.server.origin, leaderElect: values['leader-elect'] });
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await waitForShutdownSignal();
   logger.info('Shutting down controller-manager');
   await manager.stop();
   client.close();

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { ApiClient } from '../api/client.js';
 import { dataDirFlag, parseFlags, UsageError } from '../api/flags.js';
 import { createLogger } from '../api/log.js';
+import { waitForShutdownSignal } from '../api/signals.js';
 import { joinRuntimeAndImages } from '../cli/node-runtime.js';
 import { ImageStore } from '../runtime/image/store.js';
 import { createRuntime } from '../runtime/runtime.js';
@@ -67,16 +68,8 @@ export async function run(argv: string[]): Promise<number> {
     ...(values['pod-cidr'] ? { podCIDR: values['pod-cidr'] } : {}),
   });
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info('Received signal, shutting down', { signal });
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  const signal = await waitForShutdownSignal();
+  logger.info('Received signal, shutting down', { signal });
   await kubelet.stop();
   await runtimeService.close();
   client.close();

@@ -3,6 +3,7 @@
 
 import { ApiClient } from '../api/client.js';
 import { parseFlags } from '../api/flags.js';
+import { waitForShutdownSignal } from '../api/signals.js';
 import { startScheduler } from './scheduler.js';
 
 const usage = 'tinykube scheduler --kubeconfig FILE [--percentage-of-nodes-to-score N]';
@@ -26,10 +27,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const client = ApiClient.fromKubeconfig(kubeconfig, 'tinykube-scheduler');
   const scheduler = await startScheduler({ client, percentageOfNodesToScore: percentage || undefined });
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await waitForShutdownSignal();
   await scheduler.stop();
   client.close();
   return 0;

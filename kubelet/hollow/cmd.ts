@@ -4,6 +4,7 @@
 import { ApiClient } from '../../api/client.js';
 import { parseFlags } from '../../api/flags.js';
 import { isValidQuantity } from '../../api/quantity.js';
+import { waitForShutdownSignal } from '../../api/signals.js';
 import { startHollowNodes } from './hollow.js';
 
 const usage = 'tinykube hollow-nodes --kubeconfig FILE --count N [--cpu 8] [--memory 32Gi] [--max-pods 110] [--name-prefix hollow-]';
@@ -32,10 +33,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const client = ApiClient.fromKubeconfig(kubeconfig, 'tinykube-hollow-nodes');
   const hollow = await startHollowNodes({ client, count: Number(count), cpu, memory, maxPods: Number(maxPods), namePrefix: parsed.values['name-prefix'] });
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await waitForShutdownSignal();
   await hollow.stop();
   client.close();
   return 0;

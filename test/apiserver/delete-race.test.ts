@@ -5,19 +5,9 @@
 import test from 'ava';
 import { deployments, pods } from '../../api/resources.js';
 import type { Deployment, Pod } from '../../api/types.js';
-import { startTestApiserver, type TestApiserver } from '../helpers/apiserver.js';
-import { kubectlFor, type Kubectl } from './schemas/kubectl.js';
+import { registerKubectlFixture } from '../helpers/kubectl.js';
 
-let server: TestApiserver;
-let kubectl: Kubectl;
-
-test.before(async () => {
-  server = await startTestApiserver();
-  kubectl = kubectlFor(server);
-});
-test.after.always(async () => {
-  await server?.close();
-});
+const { kubectl, server } = registerKubectlFixture(test);
 
 function newDeployment(name: string): Deployment {
   return {
@@ -51,16 +41,16 @@ function keepWriting(writers: number, write: (round: number) => Promise<unknown>
 test('foreground delete while status is written', async (t) => {
   for (let i = 0; i < 5; i++) {
     const name = `raced-${i}`;
-    await server.client.create(deployments, newDeployment(name));
+    await server().client.create(deployments, newDeployment(name));
     const writes = keepWriting(4, (round) =>
-      server.client.patch(deployments, 'default', name, { status: { observedGeneration: 1, replicas: round % 3 } }, 'merge', { subresource: 'status' }));
+      server().client.patch(deployments, 'default', name, { status: { observedGeneration: 1, replicas: round % 3 } }, 'merge', { subresource: 'status' }));
     try {
       const result = await kubectl(['delete', 'deployment', name, '--cascade=foreground', '--wait=false']);
       t.is(result.code, 0, result.stderr);
     } finally {
       await writes.stop();
     }
-    const deleted = await server.client.get<Deployment>(deployments, 'default', name);
+    const deleted = await server().client.get<Deployment>(deployments, 'default', name);
     t.truthy(deleted.metadata.deletionTimestamp, name);
     t.deepEqual(deleted.metadata.finalizers, ['foregroundDeletion'], name);
   }
@@ -73,15 +63,15 @@ test('graceful pod delete while status is written', async (t) => {
       apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
       spec: { nodeName: 'node-a', containers: [{ name: 'main', image: 'busybox' }] },
     };
-    await server.client.create(pods, pod);
+    await server().client.create(pods, pod);
     const writes = keepWriting(4, (round) =>
-      server.client.patch(pods, 'default', name, { status: { phase: 'Running', message: `round ${round}` } }, 'merge', { subresource: 'status' }));
+      server().client.patch(pods, 'default', name, { status: { phase: 'Running', message: `round ${round}` } }, 'merge', { subresource: 'status' }));
     try {
-      await server.client.delete(pods, 'default', name, { gracePeriodSeconds: 30 });
+      await server().client.delete(pods, 'default', name, { gracePeriodSeconds: 30 });
     } finally {
       await writes.stop();
     }
-    const deleting = await server.client.get<Pod>(pods, 'default', name);
+    const deleting = await server().client.get<Pod>(pods, 'default', name);
     t.truthy(deleting.metadata.deletionTimestamp, name);
     t.is(deleting.metadata.deletionGracePeriodSeconds, 30, name);
   }

@@ -9,6 +9,7 @@ import type { Deployment, Pod, ReplicaSet } from '../../api/types.js';
 import { startControllerManager, type ControllerManagerOptions } from '../../controllers/manager.js';
 import { startTestApiserver, type TestApiserver } from '../helpers/apiserver.js';
 import { startFakeKubelet, type FakeKubelet, type FakeKubeletOptions } from '../helpers/fake-kubelet.js';
+import { waitFor as pollUntil } from '../helpers/wait.js';
 
 export interface TestCluster {
   api: TestApiserver;
@@ -40,22 +41,9 @@ export async function startCluster(options: TestClusterOptions = {}): Promise<Te
   };
 }
 
-/** Polls check until it returns a value other than undefined or false; fails with message after timeoutMs. */
-export async function waitFor<T>(message: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${message}${lastError ? `: ${(lastError as Error).message}` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Polls check every 100 ms. The controllers take longer to converge, so the default deadline is 30 s. */
+export function waitFor<T>(message: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  return pollUntil(message, check, timeoutMs, 100);
 }
 
 export function newReplicaSet(name: string, replicas: number, labels: Record<string, string> = { app: name }): ReplicaSet {

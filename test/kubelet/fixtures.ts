@@ -11,6 +11,8 @@ import { startKubelet, type Kubelet, type KubeletOptions } from '../../kubelet/k
 import { startTestApiserver, type TestApiserver } from '../helpers/apiserver.js';
 import { FakeRuntime } from '../helpers/fake-runtime.js';
 
+export { waitFor } from '../helpers/wait.js';
+
 export function newContainer(name: string, overrides: Partial<Container> = {}): Container {
   return { name, image: 'tinykube/base', imagePullPolicy: 'IfNotPresent', ...overrides };
 }
@@ -73,20 +75,4 @@ export async function startHarness(options: { runtime?: RuntimeService & ImageSe
     },
   };
   return harness;
-}
-
-/** Polls check until it returns a value other than undefined or false, or fails after timeoutMs with the last value seen. */
-export async function waitFor<T>(description: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}${lastError ? `: ${(lastError as Error).message}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

@@ -1,18 +1,7 @@
 import test from 'ava';
-import { startTestApiserver, type TestApiserver } from '../../helpers/apiserver.js';
-import { kubectlFor, type Kubectl } from './kubectl.js';
+import { registerKubectlFixture } from '../../helpers/kubectl.js';
 
-let server: TestApiserver;
-let kubectl: Kubectl;
-
-test.before(async () => {
-  server = await startTestApiserver();
-  kubectl = kubectlFor(server);
-});
-
-test.after.always(async () => {
-  await server?.close();
-});
+const { kubectl } = registerKubectlFixture(test);
 
 const kinds: [string, string, string][] = [
   ['pods', 'Pod', 'v1'],

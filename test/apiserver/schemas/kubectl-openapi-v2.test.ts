@@ -4,20 +4,9 @@
 // apiserver's own routes.
 
 import test from 'ava';
-import { startTestApiserver, type TestApiserver } from '../../helpers/apiserver.js';
-import { kubectlFor, type Kubectl } from './kubectl.js';
+import { registerKubectlFixture } from '../../helpers/kubectl.js';
 
-let server: TestApiserver;
-let kubectl: Kubectl;
-
-test.before(async () => {
-  server = await startTestApiserver();
-  kubectl = kubectlFor(server);
-});
-
-test.after.always(async () => {
-  await server?.close();
-});
+const { kubectl } = registerKubectlFixture(test);
 
 test.serial('explain reads the protobuf Swagger 2.0 document', async (t) => {
   const result = await kubectl(['explain', 'deployment.spec', '--output=plaintext-openapiv2']);

@@ -3,7 +3,8 @@
 
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import type { TestApiserver } from '../../helpers/apiserver.js';
+import type { TestFn } from 'ava';
+import { startTestApiserver, type TestApiserver } from './apiserver.js';
 
 export interface KubectlResult {
   code: number;
@@ -24,4 +25,27 @@ export function kubectlFor(server: TestApiserver): Kubectl {
       });
     child.stdin?.end(stdin ?? '');
   });
+}
+
+export interface KubectlFixture {
+  kubectl: Kubectl;
+  /** Returns the test apiserver, which runs from the file's first test to its last. */
+  server(): TestApiserver;
+}
+
+/** Registers hooks that start a test apiserver before the tests of a file and close it after them. */
+export function registerKubectlFixture(test: TestFn): KubectlFixture {
+  let started: TestApiserver | undefined;
+  test.before(async () => {
+    started = await startTestApiserver();
+  });
+  test.after.always(async () => {
+    await started?.close();
+  });
+
+  const server = (): TestApiserver => {
+    if (!started) throw new Error('the test apiserver is not running yet, so call server() or kubectl() from inside a test');
+    return started;
+  };
+  return { server, kubectl: (args, stdin) => kubectlFor(server())(args, stdin) };
 }
