@@ -88,7 +88,8 @@ function startComponent(args: string[], label: string): ChildProcess {
 }
 
 async function stopComponent(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  // A child that already exited, by its own exit or a signal, sends no further exit event.
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -201,7 +202,12 @@ async function runOnce(nodeCount: number, podCount: number): Promise<RunResult> 
       }
     }));
     const createdSeconds = (Date.now() - start) / 1000;
-    await Promise.race([allBound, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${bound} of ${podCount} pods bound after 600 s`)), 600_000))]);
+    // The deadline timer is cleared afterwards: left pending, it would keep the process alive for 600 s.
+    let deadline: NodeJS.Timeout | undefined;
+    const timedOut = new Promise((_, reject) => {
+      deadline = setTimeout(() => reject(new Error(`only ${bound} of ${podCount} pods bound after 600 s`)), 600_000);
+    });
+    await Promise.race([allBound, timedOut]).finally(() => clearTimeout(deadline));
     const seconds = (lastBinding - start) / 1000;
     const loadAverage = loadavg()[0];
     const [apiserverCpu, hollowCpu, schedulerCpu] = [apiserver, hollow, scheduler].map((child, i) => cpuSeconds(child.pid) - cpuBefore[i]);
