@@ -95,9 +95,12 @@ export class ApiClient {
     this.agent.destroy();
   }
 
-  /** Sends one request and parses the JSON answer; a non-2xx answer throws ApiError. */
+  /** Sends one request and parses the JSON response. A non-2xx response throws ApiError. */
   async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
-    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    // A string body (YAML, or a patch already encoded) is sent as it is.
+    let payload: string | undefined;
+    if (typeof body === 'string') payload = body;
+    else if (body !== undefined) payload = JSON.stringify(body);
     return new Promise<T>((resolve, reject) => {
       const request = http.request({
         host: this.server.hostname, port: this.server.port, path, method, agent: this.agent,

@@ -52,7 +52,7 @@ export function parseFlags<T extends Record<string, FlagSpec>>(argv: string[], u
   }
 }
 
-/** The data dir flag shared by every subcommand: --data-dir, then TINYKUBE_DATA_DIR, then /var/lib/tinykube. */
+/** Returns the data dir flag shared by every subcommand: --data-dir, then TINYKUBE_DATA_DIR, then /var/lib/tinykube. */
 export function dataDirFlag(): FlagSpec {
   return {
     type: 'string',
