@@ -60,8 +60,13 @@ test('stop kills every process of the container cgroup', async (t) => {
   const sandboxId = await env.runtime.runPodSandbox(newSandboxConfig(env.root, { shareProcessNamespace: true }));
   // In a shared pid namespace the background sleep outlives its shell unless the cgroup is killed.
   const container = await startSleeper(env.runtime, sandboxId, { command: ['sh', '-c', 'sleep 1001 & exec sleep 1000'] });
-  const children = await execOutput(env.runtime, container.id, ['sh', '-c', 'for p in /proc/[0-9]*; do echo "$(basename $p) $(cat $p/comm)"; done']);
-  t.regex(children.stdout, / sleep/);
+  // The shells exec their sleeps only after the container starts, so wait until both sleeps are listed.
+  const listing = ['sh', '-c', 'for p in /proc/[0-9]*; do echo "$(basename $p) $(cat $p/comm)"; done'];
+  const children = await eventually(async () => {
+    const output = (await execOutput(env.runtime, container.id, listing)).stdout;
+    return (output.match(/ sleep$/gm) ?? []).length >= 2 ? output : undefined;
+  }, 10_000, 'both sleeps in the container').catch(() => '');
+  t.regex(children, / sleep/);
   const hostPids = execFileSync('pgrep', ['-f', 'sleep 1001'], { encoding: 'utf8' }).trim().split('\n').map(Number);
   await env.runtime.stopContainer(container.id, 0);
   for (const pid of hostPids) t.false(alive(pid), `pid ${pid} was killed`);
