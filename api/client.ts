@@ -214,12 +214,15 @@ export class ApiClient {
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => {
           buffered += chunk;
+          // One chunk often contains a whole batch of events, so the buffer is cut once, after its last full line.
+          let start = 0;
           let newline: number;
-          while ((newline = buffered.indexOf('\n')) >= 0) {
-            const line = buffered.slice(0, newline).trim();
-            buffered = buffered.slice(newline + 1);
+          while ((newline = buffered.indexOf('\n', start)) >= 0) {
+            const line = buffered.slice(start, newline).trim();
+            start = newline + 1;
             if (line && !stopped) onEvent(JSON.parse(line) as WatchEvent<T>);
           }
+          buffered = buffered.slice(start);
         });
         response.on('end', resolve);
         response.on('close', resolve);

@@ -94,38 +94,43 @@ async function streamWatch(stream: WatchStream): Promise<void> {
   response.flushHeaders();
 
   let headersSent = false;
-  const send = (eventType: WatchEventType, json: string) => {
-    if (response.destroyed || response.writableEnded) return;
+  /** Returns one watch event as a line of the stream. */
+  const eventLine = (eventType: WatchEventType, json: string): string => {
     let objectJson = json;
     if (request.table && eventType !== 'BOOKMARK' && eventType !== 'ERROR') {
       const object = JSON.parse(json) as KubeObject;
       objectJson = JSON.stringify(toTable(type, [object], request.table.version, { includeObject: request.table.includeObject, noHeaders: headersSent }));
       headersSent = true;
     }
-    response.write(`{"type":"${eventType}","object":${objectJson}}\n`);
+    return `{"type":"${eventType}","object":${objectJson}}\n`;
+  };
+  const write = (text: string) => {
+    if (text === '' || response.destroyed || response.writableEnded) return;
+    response.write(text);
     if (response.writableLength > maxBufferedBytes) {
       logger.warn('Closing a watch that does not keep up', { resource: type.plural, namespace, bufferedBytes: response.writableLength });
       stop();
     }
   };
+  const send = (eventType: WatchEventType, json: string) => write(eventLine(eventType, json));
 
   const deliver = (changes: readonly Change[]) => {
-    // One committed batch reaches the socket in one write instead of one write per event.
-    response.cork();
+    // One committed batch goes out as one chunk: a chunk per event costs a chunk header and a buffer each in the socket write.
+    let text = '';
     for (const change of changes) {
       const now = matches(change.value);
       const before = change.type !== 'ADDED' && matches(change.previous);
       if (change.type === 'DELETED') {
-        if (before) send('DELETED', change.value.json);
+        if (before) text += eventLine('DELETED', change.value.json);
       } else if (now && before) {
-        send('MODIFIED', change.value.json);
+        text += eventLine('MODIFIED', change.value.json);
       } else if (now) {
-        send('ADDED', change.value.json);
+        text += eventLine('ADDED', change.value.json);
       } else if (before) {
-        send('DELETED', change.value.json);
+        text += eventLine('DELETED', change.value.json);
       }
     }
-    response.uncork();
+    write(text);
   };
 
   let storageWatch: StorageWatch | undefined;

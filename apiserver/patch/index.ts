@@ -20,6 +20,8 @@ export interface PatchOptions {
   /** Server-side apply: take ownership of conflicting fields. */
   force?: boolean;
   subresource?: string;
+  /** current is the caller's own copy, which the patch may change, so no copy is made. */
+  owned?: boolean;
 }
 
 function parseJson(body: string, format: string): unknown {
@@ -88,7 +90,7 @@ export function applyPatch(type: ResourceType, current: KubeObject | undefined, 
   }
 
   if (!current) throw notFound({ resource: resourceName(type).split('.')[0], group: type.group || undefined, name: '' });
-  const document = clone(current) as unknown as JsonValue;
+  const document = (options.owned ? current : clone(current)) as unknown as JsonValue;
   switch (mediaType) {
     case 'application/json-patch+json':
       return asObject(applyJsonPatch(document, parseJson(body, 'json')), mediaType);

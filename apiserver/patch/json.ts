@@ -9,8 +9,10 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Copies a JSON value. A JSON round trip copies plain objects faster than structuredClone. */
 export function clone<T>(value: T): T {
-  return structuredClone(value);
+  if (typeof value !== 'object' || value === null) return value;
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {

@@ -2,10 +2,14 @@
 // any other value, lists included, replaces. kubectl sends it for label,
 // annotate and scale.
 
-import { clone, isJsonObject, type JsonValue } from './json.js';
+import { isJsonObject, type JsonValue } from './json.js';
 
+/**
+ * Returns target with patch merged in, changing neither. The result shares
+ * the values it takes from patch, which is parsed for this one use.
+ */
 export function applyMergePatch(target: JsonValue | undefined, patch: JsonValue): JsonValue {
-  if (!isJsonObject(patch)) return clone(patch);
+  if (!isJsonObject(patch)) return patch;
   const result = isJsonObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];

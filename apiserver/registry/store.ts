@@ -201,9 +201,9 @@ export class Registry {
       return this.create(type, namespace, created, options, true);
     }
 
-    const compute = (current: Mutable): Mutable => {
-      // The other patch types copy the object they patch; only apply needs its own copy here.
-      const patched = applyPatch(type, isApply ? structuredClone(current) : current, body, options.contentType, patchOptions) as Mutable;
+    const compute = (current: Mutable, json: string): Mutable => {
+      // The patch works on a second copy, parsed from the stored JSON, because current stays as the old object.
+      const patched = applyPatch(type, parseJson(json), body, options.contentType, { ...patchOptions, owned: true }) as Mutable;
       if (patched.metadata?.resourceVersion && patched.metadata.resourceVersion !== current.metadata.resourceVersion) {
         throw conflict(target(type, name), 'the object has been modified; please apply your changes to the latest version and try again');
       }
@@ -218,17 +218,18 @@ export class Registry {
   }
 
   /** Runs compute on the current object and stores the result, completing a deletion it unblocks. */
-  async write(type: ResourceType, key: string, name: string, compute: (current: Mutable) => Mutable, dryRun: boolean): Promise<StoredValue> {
+  /** compute gets the current object, which it may change, and its stored JSON, from which it can parse a second copy. */
+  async write(type: ResourceType, key: string, name: string, compute: (current: Mutable, json: string) => Mutable, dryRun: boolean): Promise<StoredValue> {
     if (dryRun) {
       const current = await this.storage.get(key);
       if (!current) throw notFound(target(type, name));
-      return dryRunValue(key, compute(parseJson(current.json)));
+      return dryRunValue(key, compute(parseJson(current.json), current.json));
     }
     let stored: StoredValue;
     // The stored JSON is this object's, so the deletion check reads it instead of parsing the JSON again.
     let computed: Mutable | undefined;
     try {
-      stored = await this.storage.guaranteedUpdate(key, (current) => (computed = compute(current as Mutable)));
+      stored = await this.storage.guaranteedUpdate(key, (current, _revision, json) => (computed = compute(current as Mutable, json)));
     } catch (error) {
       throw storageFailure(type, name, error);
     }

@@ -46,7 +46,8 @@ export interface StorageWatch {
  * `current` object unchanged skips the write, as kube-apiserver does for a
  * no-op update.
  */
-export type TryUpdate = (current: KubeObject, revision: number) => KubeObject;
+/** Computes the new object from a freshly parsed current one, which it may change. json is the stored JSON of current, for a second copy. */
+export type TryUpdate = (current: KubeObject, revision: number, json: string) => KubeObject;
 
 /** Checks a delete against the current object; throws to abort it. */
 export type DeletePrecondition = (current: KubeObject, revision: number) => void;

@@ -175,7 +175,7 @@ export class LevelStorage implements Storage {
     const revision = this.assignedRevision + 1;
     try {
       const object = JSON.parse(current.json) as KubeObject;
-      updated = tryUpdate(object, current.revision);
+      updated = tryUpdate(object, current.revision, current.json);
       // An update that changes nothing keeps the old revision and writes nothing.
       const serialized = serializeUpdate(updated, revision, current.json);
       if (serialized === undefined) return this.afterQueuedWrites(current);

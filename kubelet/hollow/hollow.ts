@@ -62,7 +62,8 @@ class HollowNodes {
   constructor(private readonly options: HollowNodesOptions) {
     this.logger = options.logger ?? createLogger('hollow-nodes');
     this.pool = new RequestPool(options.concurrency ?? 32);
-    this.podInformer = new Informer<Pod>(options.client, podResource, { logger: this.logger, transform: slimPod });
+    // Only bound pods concern a node, so pods waiting for the scheduler never reach this process.
+    this.podInformer = new Informer<Pod>(options.client, podResource, { logger: this.logger, transform: slimPod, fieldSelector: 'spec.nodeName!=' });
     this.podInformer.addEventHandler({
       add: (pod) => this.onPod(pod),
       update: (_old, pod) => this.onPod(pod),

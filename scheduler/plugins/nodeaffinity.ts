@@ -53,9 +53,12 @@ export function matchesNodeSelectorTerm(term: ReadonlyDeep<NodeSelectorTerm>, no
 
 /** Reports whether a node satisfies the pod's nodeSelector and required node affinity. */
 export function matchesRequiredNodeAffinity(pod: PodInfo, node: ReadonlyDeep<Node>): boolean {
-  const labels = node.metadata.labels ?? {};
-  for (const [key, value] of Object.entries(pod.pod.spec.nodeSelector ?? {})) {
-    if (labels[key] !== value) return false;
+  const selector = pod.pod.spec.nodeSelector;
+  if (selector) {
+    const labels = node.metadata.labels ?? {};
+    for (const key of Object.keys(selector)) {
+      if (labels[key] !== selector[key]) return false;
+    }
   }
   const required = pod.pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (!required) return true;

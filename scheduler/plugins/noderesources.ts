@@ -14,22 +14,19 @@ const balancedName = 'NodeResourcesBalancedAllocation';
 export const nodeResourcesFitFilter: FilterPlugin = {
   name: fitName,
   filter(pod: PodInfo, node: NodeInfo): FilterStatus | undefined {
-    const reasons: string[] = [];
-    // A request larger than the whole node cannot be met by preempting anything.
-    let unresolvableReason = false;
-    if (node.pods.size + 1 > node.allocatable.pods) reasons.push('Too many pods');
-
     const { milliCPU, memory } = pod.requests;
-    if (milliCPU > 0 && milliCPU > node.allocatable.milliCPU - node.requested.milliCPU) {
-      reasons.push('Insufficient cpu');
-      unresolvableReason ||= milliCPU > node.allocatable.milliCPU;
-    }
-    if (memory > 0 && memory > node.allocatable.memory - node.requested.memory) {
-      reasons.push('Insufficient memory');
-      unresolvableReason ||= memory > node.allocatable.memory;
-    }
+    const tooManyPods = node.pods.size + 1 > node.allocatable.pods;
+    const cpuShort = milliCPU > 0 && milliCPU > node.allocatable.milliCPU - node.requested.milliCPU;
+    const memoryShort = memory > 0 && memory > node.allocatable.memory - node.requested.memory;
+    // Most nodes fit, and this runs for every node sampled for every pod, so the fit allocates nothing.
+    if (!tooManyPods && !cpuShort && !memoryShort) return undefined;
 
-    if (reasons.length === 0) return undefined;
+    const reasons: string[] = [];
+    if (tooManyPods) reasons.push('Too many pods');
+    if (cpuShort) reasons.push('Insufficient cpu');
+    if (memoryShort) reasons.push('Insufficient memory');
+    // A request larger than the whole node cannot be met by preempting anything.
+    const unresolvableReason = (cpuShort && milliCPU > node.allocatable.milliCPU) || (memoryShort && memory > node.allocatable.memory);
     return unresolvableReason ? unresolvable(fitName, ...reasons) : unschedulable(fitName, ...reasons);
   },
 };

@@ -44,6 +44,7 @@ export const taintTolerationScore: ScorePlugin = {
   name,
   weight: 3,
   score(pod: PodInfo, node: NodeInfo): number {
+    if (node.taints.length === 0) return 0;
     const tolerations = (pod.pod.spec.tolerations ?? []).filter((toleration) => !toleration.effect || toleration.effect === 'PreferNoSchedule');
     let intolerable = 0;
     for (const taint of node.taints) {
