@@ -39,7 +39,7 @@ export interface WatchOptions extends ListOptions {
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
-const patchContentTypes: Record<PatchType, string> = {
+export const patchContentTypes: Record<PatchType, string> = {
   json: 'application/json-patch+json',
   merge: 'application/merge-patch+json',
   strategic: 'application/strategic-merge-patch+json',
@@ -96,12 +96,25 @@ export class ApiClient {
   }
 
   /** Sends one request and parses the JSON response. A non-2xx response throws ApiError. */
-  async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+  request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+    return this.exchange(method, path, body, contentType, true) as Promise<T>;
+  }
+
+  /**
+   * Sends one request like request(), but skips parsing a successful
+   * response, for writers that do not read the object back. This saves
+   * parsing a whole object on every write.
+   */
+  async send(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<void> {
+    await this.exchange(method, path, body, contentType, false);
+  }
+
+  private exchange(method: string, path: string, body: unknown, contentType: string, decode: boolean): Promise<unknown> {
     // A string body (YAML, or a patch already encoded) is sent as it is.
     let payload: string | undefined;
     if (typeof body === 'string') payload = body;
     else if (body !== undefined) payload = JSON.stringify(body);
-    return new Promise<T>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const request = http.request({
         host: this.server.hostname, port: this.server.port, path, method, agent: this.agent,
         headers: {
@@ -110,9 +123,15 @@ export class ApiClient {
           ...(payload !== undefined ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}),
         },
       }, (response) => {
+        const code = response.statusCode ?? 0;
         const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('error', reject);
+        if (!decode && code >= 200 && code < 300) {
+          response.on('end', () => resolve(undefined));
+          response.resume();
+          return;
+        }
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           let parsed: unknown;
@@ -121,8 +140,7 @@ export class ApiClient {
           } catch {
             parsed = { kind: 'Status', code: response.statusCode, message: text };
           }
-          const code = response.statusCode ?? 0;
-          if (code >= 200 && code < 300) resolve(parsed as T);
+          if (code >= 200 && code < 300) resolve(parsed);
           else reject(new ApiError({ code, ...(parsed as Status) }, method, path));
         });
       });

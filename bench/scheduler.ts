@@ -19,7 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiClient } from '../api/client.js';
-import { nodes, pods } from '../api/resources.js';
+import { nodes, pods, resourcePath } from '../api/resources.js';
 import type { Node, Pod } from '../api/types.js';
 import { ScheduleAlgorithm } from '../scheduler/algorithm.js';
 import { SchedulerCache } from '../scheduler/cache.js';
@@ -204,7 +204,7 @@ async function runOnce(nodeCount: number, podCount: number): Promise<RunResult> 
     await Promise.all(Array.from({ length: 48 }, async () => {
       while (next < podCount) {
         const index = next++;
-        await client.create(pods, benchPod(index));
+        await client.send('POST', resourcePath(pods, 'default'), benchPod(index));
       }
     }));
     const createdSeconds = (Date.now() - start) / 1000;

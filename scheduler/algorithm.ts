@@ -21,6 +21,14 @@ export interface AlgorithmOptions {
   random?: () => number;
 }
 
+function runFilters(filters: readonly FilterPlugin[], pod: PodInfo, node: NodeInfo): FilterStatus | undefined {
+  for (const plugin of filters) {
+    const status = plugin.filter(pod, node);
+    if (status) return status;
+  }
+  return undefined;
+}
+
 export class ScheduleAlgorithm {
   /** Where the next search starts, so successive pods look at different nodes of a sample. */
   private nextStartNodeIndex = 0;
@@ -32,7 +40,8 @@ export class ScheduleAlgorithm {
 
   schedule(pod: PodInfo, nodes: readonly NodeInfo[]): ScheduleResult {
     const statuses: FilterStatus[] = [];
-    const feasible = this.findNodesThatFit(pod, nodes, statuses);
+    const filters = this.options.filters.filter((plugin) => !plugin.skip?.(pod));
+    const feasible = this.findNodesThatFit(pod, filters, nodes, statuses);
     if (feasible.length === 0) {
       const rejectorPlugins = new Set(statuses.map((status) => status.plugin));
       return { kind: 'unschedulable', message: fitErrorMessage(pod, nodes.length, statuses), rejectorPlugins };
@@ -43,13 +52,13 @@ export class ScheduleAlgorithm {
   }
 
   /** Runs the filters from the rotating start index until enough nodes are feasible; fills statuses with each rejected node's status. */
-  private findNodesThatFit(pod: PodInfo, nodes: readonly NodeInfo[], statuses: FilterStatus[]): NodeInfo[] {
+  private findNodesThatFit(pod: PodInfo, filters: readonly FilterPlugin[], nodes: readonly NodeInfo[], statuses: FilterStatus[]): NodeInfo[] {
     const wanted = numFeasibleNodesToFind(nodes.length, this.options.percentageOfNodesToScore);
     const feasible: NodeInfo[] = [];
     let processed = 0;
     for (; processed < nodes.length && feasible.length < wanted; processed++) {
       const node = nodes[(this.nextStartNodeIndex + processed) % nodes.length];
-      const status = this.runFilters(pod, node);
+      const status = runFilters(filters, pod, node);
       if (status) statuses.push(status);
       else feasible.push(node);
     }
@@ -57,19 +66,12 @@ export class ScheduleAlgorithm {
     return feasible;
   }
 
-  private runFilters(pod: PodInfo, node: NodeInfo): FilterStatus | undefined {
-    for (const plugin of this.options.filters) {
-      const status = plugin.filter(pod, node);
-      if (status) return status;
-    }
-    return undefined;
-  }
-
   /** Scores the feasible nodes and returns the best one, breaking ties uniformly at random. */
   private selectHost(pod: PodInfo, feasible: readonly NodeInfo[]): string {
     const totals = new Array<number>(feasible.length).fill(0);
     const scores = new Array<number>(feasible.length);
     for (const plugin of this.options.scores) {
+      if (plugin.skip?.(pod)) continue;
       for (let i = 0; i < feasible.length; i++) scores[i] = plugin.score(pod, feasible[i]);
       plugin.normalize?.(pod, scores);
       for (let i = 0; i < feasible.length; i++) totals[i] += scores[i] * plugin.weight;

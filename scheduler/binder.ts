@@ -4,7 +4,7 @@
 
 import type { ApiClient } from '../api/client.js';
 import type { ReadonlyDeep } from '../api/informer.js';
-import { pods } from '../api/resources.js';
+import { pods, resourcePath } from '../api/resources.js';
 import type { Binding, Pod, PodCondition } from '../api/types.js';
 
 /** Binds a pod to a node. The apiserver returns 409 Conflict if the pod is already bound. */
@@ -16,7 +16,7 @@ export async function bindPod(client: ApiClient, pod: ReadonlyDeep<Pod>, nodeNam
     metadata: { name, namespace, ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}) },
     target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
   };
-  await client.createSubresource(pods, namespace, name ?? '', 'binding', binding);
+  await client.send('POST', resourcePath(pods, namespace, name ?? '', 'binding'), binding);
 }
 
 export type UnscheduledReason = 'Unschedulable' | 'SchedulerError';

@@ -22,6 +22,11 @@ export interface FilterStatus {
 
 export interface FilterPlugin {
   readonly name: string;
+  /**
+   * Reports that the filter can reject no node for this pod, so the decision
+   * runs without it, as a Skip status from kube-scheduler's PreFilter does.
+   */
+  skip?(pod: PodInfo): boolean;
   /** Returns undefined when the node is feasible for the pod. */
   filter(pod: PodInfo, node: NodeInfo): FilterStatus | undefined;
 }
@@ -29,6 +34,8 @@ export interface FilterPlugin {
 export interface ScorePlugin {
   readonly name: string;
   readonly weight: number;
+  /** Reports that the plugin would score every node alike for this pod, as a Skip status from PreScore does. */
+  skip?(pod: PodInfo): boolean;
   /** Returns a raw score; higher is better. */
   score(pod: PodInfo, node: NodeInfo): number;
   /** Rescales the raw scores of all feasible nodes in place to 0..maxNodeScore. */

@@ -9,7 +9,7 @@
 
 import { ApiClient, isNotFound } from '../../api/client.js';
 import { createLogger, type Logger } from '../../api/log.js';
-import { events as eventResource } from '../../api/resources.js';
+import { events as eventResource, resourcePath } from '../../api/resources.js';
 import type { Event, KubeObject, ObjectReference } from '../../api/types.js';
 
 export type EventType = 'Normal' | 'Warning';
@@ -153,8 +153,9 @@ export class EventRecorder {
       reportingComponent: this.component,
       reportingInstance: this.host ?? '',
     };
-    const created = await this.client.create<Event>(eventResource, event);
-    return { name: created.metadata.name ?? '', namespace, count: 1 };
+    // The name is set here, so nothing needs to be read from the response.
+    await this.client.send('POST', resourcePath(eventResource, namespace), event);
+    return { name: event.metadata.name ?? '', namespace, count: 1 };
   }
 
   private remember(key: string, event: WrittenEvent): void {

@@ -3,10 +3,10 @@
 // reported Running and Ready without running anything, and pods being deleted
 // are removed at once. One pod watch serves all the nodes.
 
-import { isAlreadyExists, isConflict, isNotFound, type ApiClient } from '../../api/client.js';
+import { isAlreadyExists, isConflict, isNotFound, patchContentTypes, type ApiClient } from '../../api/client.js';
 import { Informer, objectKey, type ReadonlyDeep } from '../../api/informer.js';
 import { createLogger, type Logger } from '../../api/log.js';
-import { nodes as nodeResource, pods as podResource } from '../../api/resources.js';
+import { nodes as nodeResource, pods as podResource, resourcePath } from '../../api/resources.js';
 import type { KubeObject, Node, Pod } from '../../api/types.js';
 import { NodeLease } from '../lease.js';
 import { maxHollowNodes, nodeAddress, PodAddressPool } from './addresses.js';
@@ -186,7 +186,8 @@ class HollowNodes {
       }
       // A merge patch, because the cache keeps only part of the pod and a PUT would need all of it.
       const status = runningPodStatus(pod, nodeAddress(node.index), address, Date.now());
-      await client.patch(podResource, pod.metadata.namespace, pod.metadata.name ?? '', { status }, 'merge', { subresource: 'status' });
+      // The patched pod comes back on the watch, so the response is not parsed.
+      await client.send('PATCH', resourcePath(podResource, pod.metadata.namespace, pod.metadata.name ?? '', 'status'), { status }, patchContentTypes.merge);
       this.logger.debug('Pod running', identity);
     } catch (error) {
       if (isNotFound(error)) return;

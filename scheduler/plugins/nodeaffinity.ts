@@ -68,6 +68,9 @@ export function matchesRequiredNodeAffinity(pod: PodInfo, node: ReadonlyDeep<Nod
 
 export const nodeAffinityFilter: FilterPlugin = {
   name,
+  skip(pod: PodInfo): boolean {
+    return !pod.pod.spec.nodeSelector && !pod.pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  },
   filter(pod: PodInfo, node: NodeInfo): FilterStatus | undefined {
     if (node.node && matchesRequiredNodeAffinity(pod, node.node)) return undefined;
     return unresolvable(name, "node(s) didn't match Pod's node affinity/selector");
@@ -77,6 +80,9 @@ export const nodeAffinityFilter: FilterPlugin = {
 export const nodeAffinityScore: ScorePlugin = {
   name,
   weight: 2,
+  skip(pod: PodInfo): boolean {
+    return (pod.pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).length === 0;
+  },
   score(pod: PodInfo, node: NodeInfo): number {
     const preferred = pod.pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
     let total = 0;

@@ -9,6 +9,9 @@ const name = 'NodePorts';
 
 export const nodePortsFilter: FilterPlugin = {
   name,
+  skip(pod: PodInfo): boolean {
+    return pod.hostPorts.length === 0;
+  },
   filter(pod: PodInfo, node: NodeInfo): FilterStatus | undefined {
     if (pod.hostPorts.length === 0 || !node.hasPortConflict(pod.hostPorts)) return undefined;
     return unschedulable(name, "node(s) didn't have free ports for the requested pod ports");

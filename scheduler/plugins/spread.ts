@@ -11,6 +11,9 @@ import type { PodInfo } from '../podinfo.js';
 export const ownerSpreadScore: ScorePlugin = {
   name: 'PodTopologySpread',
   weight: 2,
+  skip(pod: PodInfo): boolean {
+    return !pod.ownerUID;
+  },
   score(pod: PodInfo, node: NodeInfo): number {
     return pod.ownerUID ? node.countOwnedBy(pod.ownerUID) : 0;
   },
