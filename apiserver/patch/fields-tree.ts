@@ -6,8 +6,23 @@
 import type { FieldPath } from './fieldset.js';
 import { isJsonObject, type JsonObject } from './json.js';
 
+// These run for every changed field of every write, so they test for keys
+// with loops instead of allocating key arrays.
+
+function isEmpty(node: JsonObject): boolean {
+  for (const _key in node) return false;
+  return true;
+}
+
+function hasChildren(node: JsonObject): boolean {
+  for (const key in node) if (key !== '.') return true;
+  return false;
+}
+
 /** Removes path from the set that tree encodes; ancestors left empty, which were not members, go too. */
 export function removePath(tree: JsonObject, path: FieldPath): void {
+  // Most paths of an update lie outside most managers' sets.
+  if (path.length === 0 || !isJsonObject(tree[path[0]])) return;
   const chain: JsonObject[] = [tree];
   for (const element of path) {
     const next = chain[chain.length - 1][element];
@@ -15,27 +30,27 @@ export function removePath(tree: JsonObject, path: FieldPath): void {
     chain.push(next);
   }
   const target = chain[chain.length - 1];
-  if (Object.keys(target).some((key) => key !== '.')) {
+  if (hasChildren(target)) {
     delete target['.'];
     return;
   }
   for (let depth = path.length; depth >= 1; depth--) {
     const parent = chain[depth - 1];
     delete parent[path[depth - 1]];
-    if (depth === 1 || Object.keys(parent).length > 0) return;
+    if (depth === 1 || !isEmpty(parent)) return;
   }
 }
 
 /** Adds path to the set that tree encodes. */
 export function addPath(tree: JsonObject, path: FieldPath): void {
   let node = tree;
-  for (const [position, element] of path.entries()) {
+  for (let position = 0; position < path.length; position++) {
+    const element = path[position];
     const existing = node[element];
     const last = position === path.length - 1;
     if (isJsonObject(existing)) {
       // A member leaf that gains children keeps its membership as ".".
-      if (!last && Object.keys(existing).length === 0) existing['.'] = {};
-      if (last && Object.keys(existing).length > 0) existing['.'] = {};
+      if (last !== isEmpty(existing)) existing['.'] = {};
       node = existing;
     } else {
       const created: JsonObject = {};

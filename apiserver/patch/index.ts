@@ -20,8 +20,8 @@ export interface PatchOptions {
   /** Server-side apply: take ownership of conflicting fields. */
   force?: boolean;
   subresource?: string;
-  /** current is the caller's own copy, which the patch may change, so no copy is made. */
-  owned?: boolean;
+  /** Returns a copy of current for the patch types that change their target, when the caller has a cheaper way than cloning. */
+  copy?: () => KubeObject;
 }
 
 function parseJson(body: string, format: string): unknown {
@@ -90,12 +90,14 @@ export function applyPatch(type: ResourceType, current: KubeObject | undefined, 
   }
 
   if (!current) throw notFound({ resource: resourceName(type).split('.')[0], group: type.group || undefined, name: '' });
-  const document = (options.owned ? current : clone(current)) as unknown as JsonValue;
+  // A merge patch builds new objects along the paths it sets and changes nothing in current, so it needs no copy.
+  if (mediaType === 'application/merge-patch+json') {
+    return asObject(applyMergePatch(current as unknown as JsonValue, parseJson(body, 'merge') as JsonValue), mediaType);
+  }
+  const document = (options.copy ? options.copy() : clone(current)) as unknown as JsonValue;
   switch (mediaType) {
     case 'application/json-patch+json':
       return asObject(applyJsonPatch(document, parseJson(body, 'json')), mediaType);
-    case 'application/merge-patch+json':
-      return asObject(applyMergePatch(document, parseJson(body, 'merge') as JsonValue), mediaType);
     case 'application/strategic-merge-patch+json':
       return asObject(applyStrategicMergePatch(document, parseJson(body, 'strategic merge'), rootNode(schema)), mediaType);
     default:

@@ -202,8 +202,8 @@ export class Registry {
     }
 
     const compute = (current: Mutable, json: string): Mutable => {
-      // The patch works on a second copy, parsed from the stored JSON, because current stays as the old object.
-      const patched = applyPatch(type, parseJson(json), body, options.contentType, { ...patchOptions, owned: true }) as Mutable;
+      // current stays as the old object, so a patch type that changes its target gets a copy parsed from the stored JSON.
+      const patched = applyPatch(type, current, body, options.contentType, { ...patchOptions, copy: () => parseJson(json) }) as Mutable;
       if (patched.metadata?.resourceVersion && patched.metadata.resourceVersion !== current.metadata.resourceVersion) {
         throw conflict(target(type, name), 'the object has been modified; please apply your changes to the latest version and try again');
       }
