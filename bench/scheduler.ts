@@ -1,12 +1,13 @@
 // Scheduler throughput with the apiserver in the loop, after kube-scheduler's
 // scheduler_perf SchedulingBasic workload: N hollow nodes (4 cpu, 32Gi, 110
-// pods each), then 10,000 pods requesting 100m cpu and 500Mi memory. The
+// pods each), 1,000 pods placed first and not measured, then 10,000 measured
+// pods, all requesting 100m cpu and 500Mi memory. The
 // apiserver, the hollow nodes and the scheduler run as separate processes
 // (`node bin/tinykube.js …`), so each RSS below is one component's.
 //
 // Throughput is pods bound per second from the first pod creation to the
 // last binding seen on a watch. Usage:
-//   node --import tsx bench/scheduler.ts [--nodes 5000,1000] [--pods 10000] [--binary bin/tinykube.js] [--node-options FLAGS]
+//   node --import tsx bench/scheduler.ts [--nodes 5000,1000] [--init-pods 1000] [--pods 10000] [--binary bin/tinykube.js] [--node-options FLAGS]
 // --binary names the entry point the components run from, such as a
 // compiled dist/cli/main.js. --node-options passes Node flags to each
 // component, for example "--cpu-prof --cpu-prof-dir=/tmp/profiles".
@@ -108,11 +109,11 @@ async function waitUntil(description: string, check: () => Promise<boolean>, tim
   }
 }
 
-function benchPod(index: number): Pod {
+function benchPod(prefix: string, index: number): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: `bench-${index}`, namespace: 'default', labels: { app: 'bench' } },
+    metadata: { name: `${prefix}${index}`, namespace: 'default', labels: { app: 'bench' } },
     spec: { containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '500Mi' } } }] },
   };
 }
@@ -135,7 +136,7 @@ function algorithmOnly(nodeCount: number, podCount: number): number {
   const algorithm = new ScheduleAlgorithm({ filters: defaultFilters, scores: defaultScores });
   const start = performance.now();
   for (let i = 0; i < podCount; i++) {
-    const object = benchPod(i);
+    const object = benchPod('bench-', i);
     const pod = newPodInfo({ ...object, metadata: { ...object.metadata, uid: `uid-${i}` } });
     const result = algorithm.schedule(pod, cache.nodes());
     if (result.kind === 'feasible') cache.assumePod(pod, result.node);
@@ -143,7 +144,69 @@ function algorithmOnly(nodeCount: number, podCount: number): number {
   return podCount / ((performance.now() - start) / 1000);
 }
 
-async function runOnce(nodeCount: number, podCount: number): Promise<RunResult> {
+/** Creates count pods named prefix0, prefix1 and so on, from 64 concurrent clients, as the apiserver benchmark does. */
+async function createPods(client: ApiClient, prefix: string, count: number): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: 64 }, async () => {
+    while (next < count) {
+      const index = next++;
+      await client.send('POST', resourcePath(pods, 'default'), benchPod(prefix, index));
+    }
+  }));
+}
+
+interface PodTracker {
+  /** Resolves when every pod is bound. */
+  bound: Promise<void>;
+  /** The time the last pod was first seen bound. */
+  lastBinding: number;
+  /** Resolves with the time every pod was first seen Running; rejects after 120 s past the last binding. */
+  running: Promise<number>;
+  stop(): void;
+}
+
+/** Watches the pods named with prefix until count of them are bound and Running. */
+function trackPods(client: ApiClient, prefix: string, count: number): PodTracker {
+  const seenBound = new Set<string>();
+  const seenRunning = new Set<string>();
+  let boundResolve: () => void = () => undefined;
+  let runningResolve: (at: number) => void = () => undefined;
+  const allBound = new Promise<void>((resolve) => (boundResolve = resolve));
+  const allRunning = new Promise<number>((resolve) => (runningResolve = resolve));
+  // Only bound pods matter here, so the selector spares this client and the apiserver the events of pods not yet scheduled.
+  const watch = client.watch<Pod>(pods, { namespace: 'default', fieldSelector: 'spec.nodeName!=', resourceVersion: '0' }, (event) => {
+    const name = event.object.metadata.name ?? '';
+    if (!name.startsWith(prefix)) return;
+    if (event.object.spec?.nodeName && !seenBound.has(name)) {
+      seenBound.add(name);
+      tracker.lastBinding = Date.now();
+      if (seenBound.size === count) boundResolve();
+    }
+    if (event.object.status?.phase === 'Running' && !seenRunning.has(name)) {
+      seenRunning.add(name);
+      if (seenRunning.size === count) runningResolve(Date.now());
+    }
+  });
+  // The deadlines are cleared when met, because a pending timer would keep the process alive.
+  const bound = withDeadline(allBound, 600_000, () => `only ${seenBound.size} of ${count} ${prefix} pods bound after 600 s`);
+  const tracker: PodTracker = {
+    bound,
+    lastBinding: 0,
+    running: bound.then(() => withDeadline(allRunning, 120_000, () => `only ${seenRunning.size} of ${count} ${prefix} pods running 120 s after the last binding`)),
+    stop: () => watch.stop(),
+  };
+  return tracker;
+}
+
+function withDeadline<T>(promise: Promise<T>, timeoutMs: number, message: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message())), timeoutMs);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+async function runOnce(nodeCount: number, initPodCount: number, podCount: number): Promise<RunResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tinykube-bench-'));
   const port = await freePort();
   const children: ChildProcess[] = [];
@@ -166,32 +229,14 @@ async function runOnce(nodeCount: number, podCount: number): Promise<RunResult> 
     children.push(scheduler);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
 
-    let bound = 0;
-    let running = 0;
-    let lastBinding = 0;
-    let allRunningAt: number | undefined;
-    const seenBound = new Set<string>();
-    const seenRunning = new Set<string>();
-    let finish: () => void = () => undefined;
-    const allBound = new Promise<void>((resolve) => (finish = resolve));
-    const list = await client.list<Pod>(pods, { namespace: 'default', limit: 1 });
-    // Only bound pods matter here; the selector spares this client and the apiserver the events of pods not yet scheduled.
-    const watchOptions = { namespace: 'default', resourceVersion: list.metadata.resourceVersion, fieldSelector: 'spec.nodeName!=' };
-    const watch = client.watch<Pod>(pods, watchOptions, (event) => {
-      const name = event.object.metadata.name ?? '';
-      if (event.object.spec?.nodeName && !seenBound.has(name)) {
-        seenBound.add(name);
-        bound++;
-        lastBinding = Date.now();
-        if (bound === podCount) finish();
-      }
-      if (event.object.status?.phase === 'Running' && !seenRunning.has(name)) {
-        seenRunning.add(name);
-        running++;
-        if (running === podCount) allRunningAt = Date.now();
-      }
-    });
+    // As in scheduler_perf's SchedulingBasic, a first round of pods is placed before the measured one, which also
+    // lets every component compile its hot paths before the clock starts.
+    const initTracker = trackPods(client, 'init-', initPodCount);
+    await createPods(client, 'init-', initPodCount);
+    await initTracker.running;
+    initTracker.stop();
 
+    const tracker = trackPods(client, 'bench-', podCount);
     let peakScheduler = 0;
     const sampler = setInterval(() => {
       peakScheduler = Math.max(peakScheduler, rssMb(scheduler.pid)[0]);
@@ -200,26 +245,15 @@ async function runOnce(nodeCount: number, podCount: number): Promise<RunResult> 
     const cpuBefore = [apiserver, hollow, scheduler].map((child) => cpuSeconds(child.pid));
     const benchCpuBefore = process.cpuUsage();
     const start = Date.now();
-    let next = 0;
-    await Promise.all(Array.from({ length: 48 }, async () => {
-      while (next < podCount) {
-        const index = next++;
-        await client.send('POST', resourcePath(pods, 'default'), benchPod(index));
-      }
-    }));
+    await createPods(client, 'bench-', podCount);
     const createdSeconds = (Date.now() - start) / 1000;
-    // The deadline timer is cleared afterwards: left pending, it would keep the process alive for 600 s.
-    let deadline: NodeJS.Timeout | undefined;
-    const timedOut = new Promise((_, reject) => {
-      deadline = setTimeout(() => reject(new Error(`only ${bound} of ${podCount} pods bound after 600 s`)), 600_000);
-    });
-    await Promise.race([allBound, timedOut]).finally(() => clearTimeout(deadline));
-    const seconds = (lastBinding - start) / 1000;
+    await tracker.bound;
+    const seconds = (tracker.lastBinding - start) / 1000;
     const loadAverage = loadavg()[0];
     const [apiserverCpu, hollowCpu, schedulerCpu] = [apiserver, hollow, scheduler].map((child, i) => cpuSeconds(child.pid) - cpuBefore[i]);
-    await waitUntil('all pods running', async () => allRunningAt !== undefined, 120_000).catch(() => undefined);
+    const allRunningAt = await tracker.running.catch(() => undefined);
     clearInterval(sampler);
-    watch.stop();
+    tracker.stop();
     const benchCpu = process.cpuUsage(benchCpuBefore);
     process.stderr.write(`created ${podCount} pods in ${createdSeconds.toFixed(1)} s, bound in ${seconds.toFixed(1)} s; ` +
       `this client used ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} cpu s\n`);
@@ -249,7 +283,7 @@ async function runOnce(nodeCount: number, podCount: number): Promise<RunResult> 
   }
 }
 
-function report(results: RunResult[], algorithmRates: [number, number][], podCount: number): string {
+function report(results: RunResult[], algorithmRates: [number, number][], initPods: number, podCount: number): string {
   const rows = results.map((result) => `| ${result.nodes.toLocaleString('en')} | ${result.pods.toLocaleString('en')} | ${result.seconds.toFixed(1)} | ` +
     `**${Math.round(result.podsPerSecond).toLocaleString('en')}** | ${result.runningSeconds?.toFixed(1) ?? '–'} | ` +
     `${result.schedulerRssMb.toFixed(0)} / ${result.schedulerPeakRssMb.toFixed(0)} | ${result.hollowRssMb.toFixed(0)} / ${result.hollowPeakRssMb.toFixed(0)} | ` +
@@ -259,7 +293,8 @@ function report(results: RunResult[], algorithmRates: [number, number][], podCou
     '## Scheduler: SchedulingBasic with hollow nodes',
     '',
     'Pods bound per second from the first pod creation to the last binding, with the apiserver, the hollow nodes and the scheduler',
-    'as separate processes on one machine. Nodes: 4 cpu, 32Gi, 110 pods. Pods: 100m cpu, 500Mi memory, created by 48 concurrent clients.',
+    'as separate processes on one machine. Nodes: 4 cpu, 32Gi, 110 pods. Pods: 100m cpu, 500Mi memory, created by 64 concurrent clients.',
+    `As in scheduler_perf, ${initPods.toLocaleString('en')} pods are placed and Running before the measured pods are created.`,
     "The anchor is kube-scheduler's scheduler_perf CI threshold of 680 pods/s for SchedulingBasic with 5,000 nodes and 10,000 pods.",
     '',
     '| Nodes | Pods | Seconds | Pods/s | All Running (s) | Scheduler RSS end / peak (MiB) | Hollow nodes RSS end / peak (MiB) | Apiserver peak RSS (MiB) | Node registration (s) | Cpu s until last binding: apiserver / hollow / scheduler | Load average |',
@@ -282,6 +317,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
     nodes: { type: 'string', default: '5000,1000' },
     pods: { type: 'string', default: '10000' },
+    'init-pods': { type: 'string', default: '1000' },
     binary: { type: 'string', default: binary },
     'node-options': { type: 'string', default: '' },
   } });
@@ -292,9 +328,9 @@ async function main(): Promise<void> {
   const algorithmRates = nodeCounts.map((nodeCount): [number, number] => [nodeCount, algorithmOnly(nodeCount, Number(values.pods))]);
   for (const nodeCount of nodeCounts) {
     process.stderr.write(`running ${values.pods} pods on ${nodeCount} hollow nodes\n`);
-    results.push(await runOnce(nodeCount, Number(values.pods)));
+    results.push(await runOnce(nodeCount, Number(values['init-pods']), Number(values.pods)));
   }
-  console.log(report(results, algorithmRates, Number(values.pods)));
+  console.log(report(results, algorithmRates, Number(values['init-pods']), Number(values.pods)));
 }
 
 await main();
