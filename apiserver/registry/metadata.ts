@@ -41,17 +41,23 @@ export function initializeMetadata(object: KubeObject, tracksGeneration: boolean
   else delete metadata.generation;
 }
 
+/** The metadata an update may not change, in the order they are added to an object that lacks them. */
+const systemMetadataFields = ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
+
 /** Copies the metadata an update may not change from the stored object. */
 export function keepSystemMetadata(object: KubeObject, old: KubeObject): void {
-  const metadata = object.metadata;
-  metadata.uid = old.metadata.uid;
-  metadata.creationTimestamp = old.metadata.creationTimestamp;
-  metadata.generation = old.metadata.generation;
-  metadata.deletionTimestamp = old.metadata.deletionTimestamp;
-  metadata.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
-  if (metadata.generation === undefined) delete metadata.generation;
-  if (metadata.deletionTimestamp === undefined) delete metadata.deletionTimestamp;
-  if (metadata.deletionGracePeriodSeconds === undefined) delete metadata.deletionGracePeriodSeconds;
+  const metadata = object.metadata as Record<string, unknown>;
+  const stored = old.metadata as Record<string, unknown>;
+  for (const field of systemMetadataFields) {
+    const value = stored[field];
+    // A field is written only when it differs, because adding a field and deleting it again turns
+    // the object into a slow dictionary, which every later read and the serialization pay for.
+    if (value !== undefined) {
+      if (metadata[field] !== value) metadata[field] = value;
+    } else if (field in metadata) {
+      delete metadata[field];
+    }
+  }
   if (old.metadata.namespace !== undefined) metadata.namespace = old.metadata.namespace;
 }
 
