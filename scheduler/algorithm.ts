@@ -33,6 +33,9 @@ export class ScheduleAlgorithm {
   /** Where the next search starts, so successive pods look at different nodes of a sample. */
   private nextStartNodeIndex = 0;
   private readonly random: () => number;
+  /** Score buffers reused from pod to pod, because every decision scores hundreds of nodes. */
+  private totals = new Float64Array(0);
+  private scores = new Float64Array(0);
 
   constructor(private readonly options: AlgorithmOptions) {
     this.random = options.random ?? Math.random;
@@ -68,8 +71,12 @@ export class ScheduleAlgorithm {
 
   /** Scores the feasible nodes and returns the best one, breaking ties uniformly at random. */
   private selectHost(pod: PodInfo, feasible: readonly NodeInfo[]): string {
-    const totals = new Array<number>(feasible.length).fill(0);
-    const scores = new Array<number>(feasible.length);
+    if (this.totals.length < feasible.length) {
+      this.totals = new Float64Array(feasible.length);
+      this.scores = new Float64Array(feasible.length);
+    }
+    const totals = this.totals.subarray(0, feasible.length).fill(0);
+    const scores = this.scores.subarray(0, feasible.length);
     for (const plugin of this.options.scores) {
       if (plugin.skip?.(pod)) continue;
       for (let i = 0; i < feasible.length; i++) scores[i] = plugin.score(pod, feasible[i]);
@@ -77,18 +84,22 @@ export class ScheduleAlgorithm {
       for (let i = 0; i < feasible.length; i++) totals[i] += scores[i] * plugin.weight;
     }
 
-    let best = 0;
-    let ties = 1;
-    for (let i = 1; i < feasible.length; i++) {
-      if (totals[i] > totals[best]) {
-        best = i;
+    let best = -Infinity;
+    let ties = 0;
+    for (let i = 0; i < feasible.length; i++) {
+      if (totals[i] > best) {
+        best = totals[i];
         ties = 1;
-      } else if (totals[i] === totals[best]) {
-        // Reservoir sampling keeps each tied node with equal probability.
+      } else if (totals[i] === best) {
         ties++;
-        if (this.random() * ties < 1) best = i;
       }
     }
-    return feasible[best].name;
+    // One draw picks uniformly among the tied nodes, counted from the last, so that similar
+    // nodes, which tie often, do not cost a draw each.
+    let remaining = Math.floor(this.random() * ties);
+    for (let i = feasible.length - 1; i >= 0; i--) {
+      if (totals[i] === best && remaining-- === 0) return feasible[i].name;
+    }
+    return feasible[0].name;
   }
 }

@@ -39,15 +39,18 @@ export interface ScorePlugin {
   /** Returns a raw score; higher is better. */
   score(pod: PodInfo, node: NodeInfo): number;
   /** Rescales the raw scores of all feasible nodes in place to 0..maxNodeScore. */
-  normalize?(pod: PodInfo, scores: number[]): void;
+  normalize?(pod: PodInfo, scores: Scores): void;
 }
 
 export const maxNodeScore = 100;
 
+/** The raw or normalized scores of the feasible nodes, one per node in their order. */
+export type Scores = number[] | Float64Array;
+
 /** Rescales scores to 0..maxNodeScore by the largest one, optionally reversed so that the smallest raw score ranks highest. */
-export function normalizeByMax(scores: number[], reverse: boolean): void {
+export function normalizeByMax(scores: Scores, reverse: boolean): void {
   let max = 0;
-  for (const score of scores) if (score > max) max = score;
+  for (let i = 0; i < scores.length; i++) if (scores[i] > max) max = scores[i];
   for (let i = 0; i < scores.length; i++) {
     if (max === 0) {
       scores[i] = reverse ? maxNodeScore : 0;

@@ -4,7 +4,7 @@
 
 import type { ReadonlyDeep } from '../../api/informer.js';
 import type { Node, NodeSelectorRequirement, NodeSelectorTerm } from '../../api/types.js';
-import { normalizeByMax, unresolvable, type FilterPlugin, type FilterStatus, type ScorePlugin } from '../framework.js';
+import { normalizeByMax, type Scores, unresolvable, type FilterPlugin, type FilterStatus, type ScorePlugin } from '../framework.js';
 import type { NodeInfo } from '../nodeinfo.js';
 import type { PodInfo } from '../podinfo.js';
 
@@ -91,7 +91,7 @@ export const nodeAffinityScore: ScorePlugin = {
     }
     return total;
   },
-  normalize(_pod: PodInfo, scores: number[]): void {
+  normalize(_pod: PodInfo, scores: Scores): void {
     normalizeByMax(scores, false);
   },
 };

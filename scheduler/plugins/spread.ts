@@ -4,7 +4,7 @@
 // kubernetes.io/hostname, counting pods by controlling owner rather than by
 // label selector.
 
-import { normalizeByMax, type ScorePlugin } from '../framework.js';
+import { normalizeByMax, type Scores, type ScorePlugin } from '../framework.js';
 import type { NodeInfo } from '../nodeinfo.js';
 import type { PodInfo } from '../podinfo.js';
 
@@ -17,7 +17,7 @@ export const ownerSpreadScore: ScorePlugin = {
   score(pod: PodInfo, node: NodeInfo): number {
     return pod.ownerUID ? node.countOwnedBy(pod.ownerUID) : 0;
   },
-  normalize(_pod: PodInfo, scores: number[]): void {
+  normalize(_pod: PodInfo, scores: Scores): void {
     // Fewer pods of the same owner rank higher; a node with none scores the maximum.
     normalizeByMax(scores, true);
   },

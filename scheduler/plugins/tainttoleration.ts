@@ -4,7 +4,7 @@
 
 import type { ReadonlyDeep } from '../../api/informer.js';
 import type { Taint, Toleration } from '../../api/types.js';
-import { normalizeByMax, unresolvable, type FilterPlugin, type FilterStatus, type ScorePlugin } from '../framework.js';
+import { normalizeByMax, type Scores, unresolvable, type FilterPlugin, type FilterStatus, type ScorePlugin } from '../framework.js';
 import type { NodeInfo } from '../nodeinfo.js';
 import type { PodInfo } from '../podinfo.js';
 
@@ -28,6 +28,7 @@ function isTolerated(taint: ReadonlyDeep<Taint>, tolerations: readonly ReadonlyD
 export const taintTolerationFilter: FilterPlugin = {
   name,
   filter(pod: PodInfo, node: NodeInfo): FilterStatus | undefined {
+    if (node.taints.length === 0) return undefined;
     const tolerations = pod.pod.spec.tolerations ?? [];
     for (const taint of node.taints) {
       if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
@@ -52,7 +53,7 @@ export const taintTolerationScore: ScorePlugin = {
     }
     return intolerable;
   },
-  normalize(_pod: PodInfo, scores: number[]): void {
+  normalize(_pod: PodInfo, scores: Scores): void {
     normalizeByMax(scores, true);
   },
 };
