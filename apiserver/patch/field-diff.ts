@@ -11,6 +11,30 @@ export interface FieldChanges {
   changed: FieldPath[];
   /** Paths that no longer exist, which every manager loses. */
   removed: FieldPath[];
+  /**
+   * Values that did not exist before, at least two levels deep, kept whole:
+   * the updater owns everything in them, which is cheaper to record as one
+   * subtree than path by path. A status write adds most of its fields so.
+   */
+  added: AddedValue[];
+}
+
+export interface AddedValue {
+  path: FieldPath;
+  value: JsonValue;
+  node: SchemaNode | undefined;
+  /** True when path itself is a member of the set, as a list item is, besides the fields under it. */
+  member: boolean;
+}
+
+/** Records a value new at prefix: whole when deep enough that every path under it is tracked alike, else path by path. */
+function addedValue(value: JsonValue, node: SchemaNode | undefined, prefix: FieldPath, member: boolean, changes: FieldChanges): void {
+  if (prefix.length >= 2) {
+    changes.added.push({ path: prefix, value, node, member });
+    return;
+  }
+  if (member) changes.changed.push(prefix);
+  collectInto(value, node, prefix, changes.changed);
 }
 
 function collectInto(value: JsonValue, node: SchemaNode | undefined, prefix: FieldPath, into: FieldPath[]): void {
@@ -50,8 +74,8 @@ function diffKeyedItems(old: JsonValue[], current: JsonValue[], keyOf: (item: Js
     const path = [...prefix, key];
     const before = oldItems.get(key);
     if (before === undefined) {
-      changes.changed.push(path);
-      if (descend) collectInto(element, item, path, changes.changed);
+      if (descend) addedValue(element, item, path, true, changes);
+      else changes.changed.push(path);
     } else if (descend) {
       diffFields(before, element, item, path, changes);
     }
@@ -72,7 +96,7 @@ export function diffFields(old: JsonValue | undefined, current: JsonValue | unde
     return;
   }
   if (old === undefined) {
-    collectInto(current, node, prefix, changes.changed);
+    addedValue(current, node, prefix, false, changes);
     return;
   }
   if (isJsonObject(old) && isJsonObject(current) && isGranular(node)) {

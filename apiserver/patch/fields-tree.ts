@@ -59,3 +59,51 @@ export function addPath(tree: JsonObject, path: FieldPath): void {
     }
   }
 }
+
+/** Returns the node of tree at path, or undefined when the set has nothing there. */
+export function nodeAtPath(tree: JsonObject, path: FieldPath): JsonObject | undefined {
+  let node: JsonObject = tree;
+  for (const element of path) {
+    const next = node[element];
+    if (!isJsonObject(next)) return undefined;
+    node = next;
+  }
+  return node;
+}
+
+/** Adds every member of source to target, two FieldsV1 trees of the same position. */
+function unionInto(target: JsonObject, source: JsonObject): void {
+  for (const key in source) {
+    if (key === '.') continue;
+    const incoming = source[key] as JsonObject;
+    const existing = target[key];
+    if (!isJsonObject(existing)) {
+      target[key] = incoming;
+      continue;
+    }
+    const member = isEmpty(existing) || '.' in existing || isEmpty(incoming) || '.' in incoming;
+    unionInto(existing, incoming);
+    if (member && hasChildren(existing)) existing['.'] = {};
+  }
+}
+
+/** Adds subtree, the FieldsV1 tree of a value, to tree at path; member marks path itself as a member. */
+export function graftTree(tree: JsonObject, path: FieldPath, subtree: JsonObject, member: boolean): void {
+  if (path.length === 0) return;
+  let parent = tree;
+  for (let position = 0; position < path.length - 1; position++) {
+    const element = path[position];
+    const existing = parent[element];
+    if (isJsonObject(existing)) {
+      // A member leaf that gains children keeps its membership as ".".
+      if (isEmpty(existing)) existing['.'] = {};
+      parent = existing;
+    } else {
+      const created: JsonObject = {};
+      parent[element] = created;
+      parent = created;
+    }
+  }
+  if (member && !isEmpty(subtree)) subtree['.'] = {};
+  unionInto(parent, { [path[path.length - 1]]: subtree });
+}

@@ -3,8 +3,8 @@
 
 import type { KubeObject, ManagedFieldsEntry } from '../../api/types.js';
 import { rootNode, type SchemaNode, type TypeSchema } from '../openapi/schema/index.js';
-import { diffFields, type FieldChanges } from './field-diff.js';
-import { addPath, removePath } from './fields-tree.js';
+import { diffFields, type AddedValue, type FieldChanges } from './field-diff.js';
+import { addPath, graftTree, nodeAtPath, removePath } from './fields-tree.js';
 import { childOf, collectFields, compareElements, FieldSet, fieldsTreeOf, fromFieldsV1, sortTree, toFieldsV1, type FieldPath } from './fieldset.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 
@@ -102,6 +102,19 @@ function recordCreate(root: SchemaNode, apiVersion: string, object: KubeObject, 
 }
 
 /**
+ * Takes the fields of a value the update added away from another manager's
+ * tree. A manager rarely owns anything under a path that did not exist, so
+ * the fields are listed only when the tree has a node there. The updater's
+ * own entry keeps them, because it owns them again right after.
+ */
+function removeAdded(tree: JsonObject, value: AddedValue, entry: ManagedFieldsEntry, manager: string, subresource: string | undefined): void {
+  if (sameManager(entry, manager, 'Update', subresource) || !nodeAtPath(tree, value.path)) return;
+  const paths: FieldPath[] = value.member ? [value.path] : [];
+  collectFields(value.value, value.node, value.path, { add: (path) => paths.push(path) });
+  for (const path of paths) removePath(tree, path);
+}
+
+/**
  * Records an Update operation: the manager takes ownership of every field it
  * added or changed, away from other managers, and removed fields leave every
  * manager's set.
@@ -113,14 +126,16 @@ export function recordUpdate(type: TypeSchema, apiVersion: string, old: KubeObje
     return;
   }
 
-  const changes: FieldChanges = { changed: [], removed: [] };
+  const changes: FieldChanges = { changed: [], removed: [], added: [] };
   diffFields(old as unknown as JsonValue | undefined, object as unknown as JsonValue, root, [], changes);
   const changed = changes.changed.filter((path) => isTracked(path, subresource));
   const removed = changes.removed.filter((path) => isTracked(path, subresource));
+  // An added value is at least two levels deep, so its own path decides tracking for everything in it.
+  const added = changes.added.filter((value) => isTracked(value.path, subresource));
 
   // The incoming entries are the request's own copy unless it sent none.
   const entries = object.metadata.managedFields ?? structuredClone(old?.metadata.managedFields ?? []);
-  if (changed.length === 0 && removed.length === 0) {
+  if (changed.length === 0 && removed.length === 0 && added.length === 0) {
     object.metadata.managedFields = entries;
     return;
   }
@@ -130,10 +145,11 @@ export function recordUpdate(type: TypeSchema, apiVersion: string, old: KubeObje
     const tree = isJsonObject(entry.fieldsV1) ? entry.fieldsV1 as JsonObject : {};
     for (const path of removed) removePath(tree, path);
     for (const path of changed) removePath(tree, path);
+    for (const value of added) removeAdded(tree, value, entry, manager, subresource);
     if (Object.keys(tree).length > 0) kept.push({ ...entry, fieldsV1: tree });
   }
 
-  if (changed.length > 0) {
+  if (changed.length > 0 || added.length > 0) {
     let own = kept.find((entry) => sameManager(entry, manager, 'Update', subresource));
     if (!own) {
       own = { manager, operation: 'Update', apiVersion, fieldsType: 'FieldsV1', fieldsV1: {} };
@@ -142,6 +158,7 @@ export function recordUpdate(type: TypeSchema, apiVersion: string, old: KubeObje
     }
     const tree = (own.fieldsV1 ?? {}) as JsonObject;
     for (const path of changed) addPath(tree, path);
+    for (const value of added) graftTree(tree, value.path, fieldsTreeOf(value.value, value.node), value.member);
     own.fieldsV1 = sortTree(tree);
     own.apiVersion = apiVersion;
     own.time = now();

@@ -2,17 +2,23 @@ import test from 'ava';
 import { pods } from '../../../api/resources.js';
 import { diffFields, type FieldChanges } from '../../../apiserver/patch/field-diff.js';
 import { addPath, removePath } from '../../../apiserver/patch/fields-tree.js';
-import { formatPath, fromFieldsV1 } from '../../../apiserver/patch/fieldset.js';
+import { collectFields, formatPath, fromFieldsV1 } from '../../../apiserver/patch/fieldset.js';
 import type { JsonObject, JsonValue } from '../../../apiserver/patch/json.js';
 import { rootNode, typeOfResource } from '../../../apiserver/openapi/schema/index.js';
 import { newPod } from './builders.js';
 
 const root = rootNode(typeOfResource(pods));
 
+/** Diffs two objects, listing the fields of wholly added values path by path. */
 function diff(old: unknown, current: unknown): { changed: string[]; removed: string[] } {
-  const changes: FieldChanges = { changed: [], removed: [] };
+  const changes: FieldChanges = { changed: [], removed: [], added: [] };
   diffFields(old as JsonValue, current as JsonValue, root, [], changes);
-  return { changed: changes.changed.map(formatPath).sort(), removed: changes.removed.map(formatPath).sort() };
+  const changed = [...changes.changed];
+  for (const value of changes.added) {
+    if (value.member) changed.push(value.path);
+    collectFields(value.value, value.node, value.path, { add: (path) => changed.push(path) });
+  }
+  return { changed: changed.map(formatPath).sort(), removed: changes.removed.map(formatPath).sort() };
 }
 
 test('removing a leaf prunes emptied parents', (t) => {
