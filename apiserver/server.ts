@@ -87,7 +87,8 @@ function createApp(handler: HandlerContext): Koa {
   });
   app.use(async (ctx) => {
     if (handleNonResource(ctx)) return;
-    const request = parseResourceRequest(ctx.method, ctx.path, ctx.URL.searchParams);
+    // The query string alone is parsed, because koa's ctx.URL builds a whole URL object for every request.
+    const request = parseResourceRequest(ctx.method, ctx.path, new URLSearchParams(ctx.querystring));
     if (!request) throw notFound({ resource: ctx.path, name: '' });
     await handleResource(ctx, handler, request);
   });

@@ -13,6 +13,8 @@ export interface ResourceRequest {
   name?: string;
   subresource?: string;
   verb: Verb;
+  /** The query parameters of the request. */
+  query: URLSearchParams;
 }
 
 /** The subresources of a namespace, which follow `/namespaces/NAME/` where a resource would otherwise be. */
@@ -20,13 +22,21 @@ const namespaceSubresources = new Set(['status', 'finalize']);
 
 /** Splits a raw path into decoded segments; a segment that is not valid percent-encoding is 400. */
 export function pathSegments(path: string): string[] {
-  return path.split('/').filter((segment) => segment !== '').map((segment) => {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      throw badRequest(`invalid percent-encoding in path segment "${segment}"`);
-    }
-  });
+  const segments: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '') continue;
+    // Most segments have no escapes, and every request splits its path, so only escaped ones are decoded.
+    segments.push(segment.includes('%') ? decodeSegment(segment) : segment);
+  }
+  return segments;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badRequest(`invalid percent-encoding in path segment "${segment}"`);
+  }
 }
 
 function verbOf(method: string, hasName: boolean, watch: boolean): Verb | undefined {
@@ -83,5 +93,5 @@ export function parseResourceRequest(method: string, rawPath: string, query: URL
   const watch = query.get('watch') === 'true' || query.get('watch') === '1';
   const verb = verbOf(method, name !== undefined, watch);
   if (!verb) throw badRequest(`method ${method} is not supported on ${rawPath}`);
-  return { type, namespace, name, subresource, verb };
+  return { type, namespace, name, subresource, verb, query };
 }

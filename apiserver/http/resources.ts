@@ -45,7 +45,8 @@ function sendWarnings(ctx: Koa.Context, warnings: string[]): void {
 
 function sendJson(ctx: Koa.Context, status: number, json: string): void {
   ctx.status = status;
-  ctx.type = 'application/json';
+  // Set as the header itself, as kube-apiserver sends it: ctx.type would look the type up and add a charset on every response.
+  ctx.set('Content-Type', 'application/json');
   ctx.body = json;
 }
 
@@ -63,8 +64,7 @@ async function requestBody(ctx: Koa.Context): Promise<unknown> {
 }
 
 export async function handleResource(ctx: Koa.Context, handler: HandlerContext, request: ResourceRequest): Promise<void> {
-  const { type, namespace, name, subresource, verb } = request;
-  const query = ctx.URL.searchParams;
+  const { type, namespace, name, subresource, verb, query } = request;
   const registry = handler.registry;
   if (type.namespaced && !namespace && ['create', 'deletecollection'].includes(verb)) {
     throw methodNotAllowed(`${verb} of ${type.plural} needs a namespace in the path: ${ctx.path}`);

@@ -87,7 +87,7 @@ function unionInto(target: JsonObject, source: JsonObject): void {
   }
 }
 
-/** Adds subtree, the FieldsV1 tree of a value, to tree at path; member marks path itself as a member. */
+/** Adds subtree, the FieldsV1 tree of a value, to tree at path. member marks path itself as a member. */
 export function graftTree(tree: JsonObject, path: FieldPath, subtree: JsonObject, member: boolean): void {
   if (path.length === 0) return;
   let parent = tree;
