@@ -334,13 +334,17 @@ export class LevelStorage implements Storage {
   }
 
   private async writeBatch(changes: Change[]): Promise<void> {
-    const operations = changes.map((change) => change.type === 'DELETED'
-      ? { type: 'del' as const, key: objectPrefix + change.value.key }
-      : { type: 'put' as const, key: objectPrefix + change.value.key, value: change.value.json });
-    operations.push({ type: 'put', key: revisionKey, value: String(changes[changes.length - 1].revision) });
+    // A chained batch costs the main thread about a third of what an array of
+    // operations does, which copies and checks each operation object first.
+    const batch = this.db.batch();
+    for (const change of changes) {
+      if (change.type === 'DELETED') batch.del(objectPrefix + change.value.key);
+      else batch.put(objectPrefix + change.value.key, change.value.json);
+    }
+    batch.put(revisionKey, String(changes[changes.length - 1].revision));
     // sync: true makes LevelDB fsync its log before the batch resolves, so an
     // acknowledged write survives a crash or kill -9.
-    await this.db.batch(operations, { sync: true });
+    await batch.write({ sync: true });
   }
 
   /** Rejects a failed batch and every later write, because a failed synced write leaves memory and disk out of step. */
