@@ -177,7 +177,8 @@ export class Registry {
       if (requestedVersion && requestedVersion !== current.metadata.resourceVersion) {
         throw conflict(target(type, name), 'the object has been modified; please apply your changes to the latest version and try again');
       }
-      return this.prepareUpdate(type, structuredClone(object), current, options.fieldManager, options.subresource);
+      // Storage runs compute once per write, so the decoded body is changed in place instead of copied.
+      return this.prepareUpdate(type, object, current, options.fieldManager, options.subresource);
     };
 
     if (!(await this.storage.get(key))) {
