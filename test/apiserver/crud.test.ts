@@ -2,7 +2,7 @@
 
 import test from 'ava';
 import { isAlreadyExists, isConflict, isNotFound, ApiError } from '../../api/client.js';
-import { deployments, namespaces, nodes, pods, replicaSets } from '../../api/resources.js';
+import { deployments, namespaces, nodes, pods, replicaSets, resourcePath } from '../../api/resources.js';
 import type { Deployment, KubeObject, Namespace, Node, Pod, Scale, Status } from '../../api/types.js';
 import { startTestApiserver, type TestApiserver } from '../helpers/apiserver.js';
 
@@ -257,4 +257,13 @@ test('node status is written through the status subresource', async (t) => {
   t.is(updated.status?.conditions?.[0].status, 'True');
   const ignored = await server.client.update<Node>(nodes, { ...updated, status: {} });
   t.is(ignored.status?.conditions?.[0].status, 'True');
+});
+
+test('send writes without reading the result back', async (t) => {
+  const path = resourcePath(pods, 'default');
+  t.is(await server.client.send('POST', path, newPod('sent')), undefined);
+  t.is((await server.client.get<Pod>(pods, 'default', 'sent')).spec.containers[0].image, 'busybox');
+  const error = await t.throwsAsync<ApiError>(server.client.send('POST', path, newPod('sent')));
+  t.is(error?.status.reason, 'AlreadyExists');
+  t.is(error?.status.code, 409);
 });

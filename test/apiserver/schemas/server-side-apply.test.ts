@@ -202,3 +202,34 @@ test('dropping a list item removes it and an emptied list', (t) => {
   t.is(pruned.spec.containers[0].ports, undefined);
   t.is(pruned.spec.containers[0].image, 'nginx:1.27');
 });
+
+test('added list items go to the updater whole', (t) => {
+  const old = newPod();
+  updateManagedFields(undefined, old, 'kubectl-create');
+  old.status = { phase: 'Pending' };
+  const running: Pod = structuredClone(old);
+  running.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], podIPs: [{ ip: '10.0.0.2' }] };
+  updateManagedFields(old, running, 'kubelet', 'status');
+  t.deepEqual(entry(running, 'kubelet')?.fieldsV1, {
+    'f:status': {
+      'f:conditions': { 'k:{"type":"Ready"}': { '.': {}, 'f:status': {}, 'f:type': {} } },
+      'f:phase': {},
+      'f:podIPs': { 'k:{"ip":"10.0.0.2"}': { '.': {}, 'f:ip': {} } },
+    },
+  });
+});
+
+test('an added value takes its fields from another manager', (t) => {
+  const old = newPod();
+  updateManagedFields(undefined, old, 'kubectl-create');
+  old.status = { phase: 'Running' };
+  old.metadata.managedFields?.push({
+    manager: 'probe', operation: 'Update', apiVersion: 'v1', subresource: 'status', fieldsType: 'FieldsV1',
+    fieldsV1: { 'f:status': { 'f:conditions': { 'k:{"type":"Ready"}': { '.': {}, 'f:status': {} } }, 'f:message': {} } },
+  });
+  const updated: Pod = structuredClone(old);
+  updated.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
+  updateManagedFields(old, updated, 'kubelet', 'status');
+  t.deepEqual(entry(updated, 'probe')?.fieldsV1, { 'f:status': { 'f:message': {} } });
+  t.deepEqual(entry(updated, 'kubelet')?.fieldsV1, { 'f:status': { 'f:conditions': { 'k:{"type":"Ready"}': { '.': {}, 'f:status': {}, 'f:type': {} } } } });
+});
