@@ -117,10 +117,8 @@ export class LevelStorage implements Storage {
   static async open(options: LevelStorageOptions): Promise<LevelStorage> {
     const db = new Level<string, string>(options.path, { valueEncoding: 'utf8' });
     try {
-      // Reads come from memory after the initial load, so LevelDB's block cache is kept small. A
-      // 16 MiB write buffer, four times LevelDB's default, flushes and compacts a fraction as often
-      // while pods churn; its cost is up to 12 MiB more memory and a longer log to replay at start.
-      await db.open({ cacheSize: 1024 * 1024, writeBufferSize: 16 * 1024 * 1024 });
+      // Reads come from memory after the initial load, so LevelDB's block cache is kept small.
+      await db.open({ cacheSize: 1024 * 1024 });
     } catch (error) {
       throw new Error(`open LevelDB at ${options.path}: ${(error as Error).message}`, { cause: error });
     }
