@@ -57,7 +57,8 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
   const type = mediaType(contentType);
   if (type === 'application/vnd.kubernetes.protobuf' && body.length > 0) return decodeProtobuf(body);
   const text = body.toString('utf8');
-  if (text.trim() === '') return undefined;
+  // A test for any non-space character stops at the first one, where trim() would copy the whole body.
+  if (!/\S/.test(text)) return undefined;
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml') {
     try {
       return yaml.load(text, { schema: yaml.JSON_SCHEMA });

@@ -187,8 +187,9 @@ async function handlePatch(ctx: Koa.Context, registry: Registry, request: Resour
   if (query.has('force') && !isApply) throw badRequest('force: Forbidden: may not be specified for non-apply patch');
   const raw = await readBody(ctx.req);
   // Decoding checks the syntax early, so a malformed patch is 400 before anything is read.
-  decodeBody(raw, contentType);
+  const decoded = decodeBody(raw, contentType);
   const body = raw.toString('utf8');
+  const parsedBody = isApply ? undefined : decoded;
 
   if (subresource === 'scale') {
     const scale = await updateScale(registry, type, namespace, name, (current) =>
@@ -197,7 +198,7 @@ async function handlePatch(ctx: Koa.Context, registry: Registry, request: Resour
     return sendJson(ctx, 200, JSON.stringify(scale));
   }
   if (subresource && subresource !== 'status') throw methodNotAllowed(`PATCH is not supported on ${type.plural}/${subresource}`);
-  const result = await registry.patch(type, namespace, name, body, { ...options, contentType, force, subresource: subresource === 'status' ? 'status' : undefined });
+  const result = await registry.patch(type, namespace, name, body, { ...options, contentType, force, parsedBody, subresource: subresource === 'status' ? 'status' : undefined });
   sendWarnings(ctx, options.warnings);
   sendObject(ctx, type, result.created ? 201 : 200, result.value);
 }

@@ -22,9 +22,12 @@ export interface PatchOptions {
   subresource?: string;
   /** Returns a copy of current for the patch types that change their target, when the caller has a cheaper way than cloning. */
   copy?: () => KubeObject;
+  /** The body already parsed as JSON, for a patch type other than apply. It is parsed for this one patch, so the result may share its values. */
+  parsedBody?: unknown;
 }
 
-function parseJson(body: string, format: string): unknown {
+function parseJson(body: string, format: string, parsed: unknown): unknown {
+  if (parsed !== undefined) return parsed;
   try {
     return JSON.parse(body);
   } catch (error) {
@@ -92,14 +95,14 @@ export function applyPatch(type: ResourceType, current: KubeObject | undefined, 
   if (!current) throw notFound({ resource: resourceName(type).split('.')[0], group: type.group || undefined, name: '' });
   // A merge patch builds new objects along the paths it sets and changes nothing in current, so it needs no copy.
   if (mediaType === 'application/merge-patch+json') {
-    return asObject(applyMergePatch(current as unknown as JsonValue, parseJson(body, 'merge') as JsonValue), mediaType);
+    return asObject(applyMergePatch(current as unknown as JsonValue, parseJson(body, 'merge', options.parsedBody) as JsonValue), mediaType);
   }
   const document = (options.copy ? options.copy() : clone(current)) as unknown as JsonValue;
   switch (mediaType) {
     case 'application/json-patch+json':
-      return asObject(applyJsonPatch(document, parseJson(body, 'json')), mediaType);
+      return asObject(applyJsonPatch(document, parseJson(body, 'json', options.parsedBody)), mediaType);
     case 'application/strategic-merge-patch+json':
-      return asObject(applyStrategicMergePatch(document, parseJson(body, 'strategic merge'), rootNode(schema)), mediaType);
+      return asObject(applyStrategicMergePatch(document, parseJson(body, 'strategic merge', options.parsedBody), rootNode(schema)), mediaType);
     default:
       throw unsupportedMediaType(contentType);
   }

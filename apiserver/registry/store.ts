@@ -38,6 +38,8 @@ export interface PatchOptions extends WriteOptions {
   contentType: string;
   force: boolean;
   subresource?: 'status';
+  /** The body of a JSON patch type as the handler already parsed it, so that it is not parsed twice. */
+  parsedBody?: unknown;
 }
 
 export interface ListOptions {
@@ -192,7 +194,7 @@ export class Registry {
     checkPathSegmentName(type, name);
     const key = objectKey(type, namespace, name);
     const isApply = options.contentType === 'application/apply-patch+yaml';
-    const patchOptions = { fieldManager: options.fieldManager, force: options.force, subresource: options.subresource };
+    const patchOptions = { fieldManager: options.fieldManager, force: options.force, subresource: options.subresource, parsedBody: options.parsedBody };
 
     if (!(await this.storage.get(key))) {
       if (!isApply || options.subresource) throw notFound(target(type, name));
