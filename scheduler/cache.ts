@@ -76,6 +76,11 @@ export class SchedulerCache {
     this.podStates.delete(uid);
   }
 
+  /** Reports whether the cache counts the pod as bound, its binding confirmed by the informer. */
+  isConfirmed(uid: string): boolean {
+    return this.podStates.get(uid)?.assumed === false;
+  }
+
   isAssumed(uid: string): boolean {
     return this.podStates.get(uid)?.assumed ?? false;
   }

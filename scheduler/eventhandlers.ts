@@ -59,7 +59,20 @@ export function onPodAdd(context: HandlerContext, pod: ReadonlyDeep<Pod>): void 
   if (responsibleFor(context, pod) && !pod.metadata.deletionTimestamp) context.queue.add(newPodInfo(pod));
 }
 
+/**
+ * Reports whether an update of a bound pod leaves what the cache counts for
+ * it unchanged: the node, the spec and the controlling owner, with neither
+ * version finished. Most updates of bound pods are their kubelet's status
+ * writes, which this lets through without recounting the node.
+ */
+function sameBoundPod(oldPod: ReadonlyDeep<Pod>, newPod: ReadonlyDeep<Pod>): boolean {
+  if (!isAssigned(oldPod) || oldPod.spec.nodeName !== newPod.spec.nodeName || isTerminal(oldPod) || isTerminal(newPod)) return false;
+  const controller = (pod: ReadonlyDeep<Pod>) => pod.metadata.ownerReferences?.find((reference) => reference.controller)?.uid;
+  return controller(oldPod) === controller(newPod) && JSON.stringify(oldPod.spec) === JSON.stringify(newPod.spec);
+}
+
 export function onPodUpdate(context: HandlerContext, oldPod: ReadonlyDeep<Pod>, newPod: ReadonlyDeep<Pod>): void {
+  if (isAssigned(newPod) && newPod.metadata.uid && context.cache.isConfirmed(newPod.metadata.uid) && sameBoundPod(oldPod, newPod)) return;
   const info = newPodInfo(newPod);
   if (isAssigned(newPod)) {
     context.queue.delete(info.key);
