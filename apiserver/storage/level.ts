@@ -77,8 +77,10 @@ function withResourceVersion(object: KubeObject, revision: number): string {
  * check usually proves a change without serializing twice. For example, an
  * otherwise unchanged object whose resourceVersion goes from "99" to "100"
  * is exactly one character longer. Any other difference in length is a real
- * change, and only on equal adjusted lengths is the old form serialized and
- * compared.
+ * change. On equal adjusted lengths, as a lease renewal's fixed-width
+ * timestamps give, the two forms are compared around their resourceVersion,
+ * and only when that field's text occurs more than once is the old form
+ * serialized again.
  */
 function serializeUpdate(object: KubeObject, revision: number, currentJson: string): string | undefined {
   const previous = object.metadata.resourceVersion;
@@ -88,6 +90,16 @@ function serializeUpdate(object: KubeObject, revision: number, currentJson: stri
   // Digit-only versions serialize without escapes, so their lengths add up exactly.
   const comparable = typeof previous === 'string' && /^\d+$/.test(previous);
   if (comparable && json.length - next.length !== currentJson.length - previous.length) return json;
+  if (comparable) {
+    const marker = `"resourceVersion":"${next}"`;
+    const at = json.indexOf(marker);
+    if (at >= 0 && json.indexOf(marker, at + 1) < 0) {
+      // The marker is metadata.resourceVersion, so the forms are equal exactly when the rest of the text is.
+      const unchanged = currentJson.startsWith(`"resourceVersion":"${previous}"`, at) && json.slice(0, at) === currentJson.slice(0, at) &&
+        json.slice(at + marker.length) === currentJson.slice(at + marker.length - next.length + previous.length);
+      return unchanged ? undefined : json;
+    }
+  }
 
   object.metadata.resourceVersion = previous;
   const unchanged = JSON.stringify(object) === currentJson;
