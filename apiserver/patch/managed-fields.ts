@@ -75,6 +75,25 @@ export function upsertEntry(entries: ManagedFieldsEntry[], entry: Omit<ManagedFi
   return result;
 }
 
+/**
+ * Builds the tree of the tracked metadata fields, or returns undefined when
+ * none is set. Untracked fields are left out rather than deleted after, since
+ * deleting keys would slow every later use of the tree, its serialization
+ * included.
+ */
+function trackedMetadataTree(metadata: JsonValue, node: SchemaNode | undefined, subresource: string | undefined): JsonObject | undefined {
+  if (!isJsonObject(metadata)) return undefined;
+  const tree: JsonObject = {};
+  let empty = true;
+  for (const key of Object.keys(metadata).sort(compareElements)) {
+    const element = `f:${key}`;
+    if (metadata[key] === undefined || !isTracked(['f:metadata', element], subresource)) continue;
+    tree[element] = fieldsTreeOf(metadata[key], childOf(node, key));
+    empty = false;
+  }
+  return empty ? undefined : tree;
+}
+
 /** Records the first entry of a new object, straight from its fields; creates are the hot path of the apiserver. */
 function recordCreate(root: SchemaNode, apiVersion: string, object: KubeObject, manager: string, subresource: string | undefined): void {
   // Untracked top-level fields (status, apiVersion, kind) are skipped before their subtrees are built, not pruned after.
@@ -82,15 +101,14 @@ function recordCreate(root: SchemaNode, apiVersion: string, object: KubeObject, 
   const tree: JsonObject = {};
   for (const key of Object.keys(fields).sort(compareElements)) {
     const element = `f:${key}`;
-    if (fields[key] === undefined || (key !== 'metadata' && !isTracked([element], subresource))) continue;
-    tree[element] = fieldsTreeOf(fields[key], childOf(root, key));
-  }
-  const metadata = tree['f:metadata'];
-  if (isJsonObject(metadata)) {
-    for (const key of Object.keys(metadata)) {
-      if (!isTracked(['f:metadata', key], subresource)) delete metadata[key];
+    const value = fields[key];
+    if (value === undefined) continue;
+    if (key === 'metadata') {
+      const metadata = trackedMetadataTree(value, childOf(root, key), subresource);
+      if (metadata) tree[element] = metadata;
+    } else if (isTracked([element], subresource)) {
+      tree[element] = fieldsTreeOf(value, childOf(root, key));
     }
-    if (Object.keys(metadata).length === 0) delete tree['f:metadata'];
   }
   if (Object.keys(tree).length === 0) {
     object.metadata.managedFields = [];
