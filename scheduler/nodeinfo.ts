@@ -54,6 +54,8 @@ export class NodeInfo {
   name: string;
   allocatable: Allocatable = { milliCPU: 0, memory: 0, pods: 0 };
   taints: readonly ReadonlyDeep<Taint>[] = [];
+  /** spec.unschedulable, kept here because filters read it for every node sampled for every pod. */
+  unschedulable = false;
   readonly requested: Resources = { milliCPU: 0, memory: 0 };
   readonly nonZeroRequested: Resources = { milliCPU: 0, memory: 0 };
   readonly pods = new Map<string, PodInfo>();
@@ -68,6 +70,7 @@ export class NodeInfo {
     this.node = node;
     this.allocatable = parseAllocatable(node);
     this.taints = effectiveTaints(node);
+    this.unschedulable = Boolean(node.spec.unschedulable);
   }
 
   addPod(pod: PodInfo): void {

@@ -13,7 +13,7 @@ const unschedulableTaint = { key: 'node.kubernetes.io/unschedulable', effect: 'N
 export const nodeUnschedulableFilter: FilterPlugin = {
   name,
   filter(pod: PodInfo, node: NodeInfo): FilterStatus | undefined {
-    if (!node.node?.spec.unschedulable) return undefined;
+    if (!node.unschedulable) return undefined;
     if ((pod.pod.spec.tolerations ?? []).some((toleration) => tolerates(toleration, unschedulableTaint))) return undefined;
     return unresolvable(name, 'node(s) were unschedulable');
   },
