@@ -17,6 +17,11 @@ export interface FieldChanges {
    * subtree than path by path. A status write adds most of its fields so.
    */
   added: AddedValue[];
+  /**
+   * Reports a path one or two levels deep whose whole subtree no manager
+   * tracks, such as metadata.managedFields, so the diff skips it.
+   */
+  untracked?: (path: FieldPath) => boolean;
 }
 
 export interface AddedValue {
@@ -59,9 +64,17 @@ function diffObjects(old: Record<string, JsonValue>, current: Record<string, Jso
   if (prefix.length > 0 && isLeaf && !wasLeaf) changes.changed.push(prefix);
   if (prefix.length > 0 && wasLeaf && !isLeaf) changes.removed.push(prefix);
 
-  for (const [key, value] of Object.entries(current)) diffFields(old[key], value, childOf(node, key), [...prefix, `f:${key}`], changes);
+  const skipUntracked = prefix.length < 2 && changes.untracked !== undefined;
+  for (const [key, value] of Object.entries(current)) {
+    const path = [...prefix, `f:${key}`];
+    if (skipUntracked && changes.untracked?.(path)) continue;
+    diffFields(old[key], value, childOf(node, key), path, changes);
+  }
   for (const [key, value] of Object.entries(old)) {
-    if (!(key in current)) diffFields(value, undefined, childOf(node, key), [...prefix, `f:${key}`], changes);
+    if (key in current) continue;
+    const path = [...prefix, `f:${key}`];
+    if (skipUntracked && changes.untracked?.(path)) continue;
+    diffFields(value, undefined, childOf(node, key), path, changes);
   }
 }
 

@@ -22,6 +22,16 @@ export function isTracked(path: FieldPath, subresource: string | undefined): boo
   return first !== 'f:status';
 }
 
+/**
+ * Reports whether no path under this one- or two-element path is tracked,
+ * following isTracked: metadata is tracked below its top level unless the
+ * write goes through a subresource, and its server fields never are.
+ */
+function isUntrackedSubtree(path: FieldPath, subresource: string | undefined): boolean {
+  if (path.length === 1 && path[0] === 'f:metadata') return subresource === 'status' || subresource === 'scale';
+  return !isTracked(path, subresource);
+}
+
 /** Returns the tracked fields of an object, as the set its creator owns. */
 export function fieldsOf(object: KubeObject | JsonValue | undefined, root: SchemaNode, subresource: string | undefined): FieldSet {
   const all = new FieldSet();
@@ -144,7 +154,7 @@ export function recordUpdate(type: TypeSchema, apiVersion: string, old: KubeObje
     return;
   }
 
-  const changes: FieldChanges = { changed: [], removed: [], added: [] };
+  const changes: FieldChanges = { changed: [], removed: [], added: [], untracked: (path) => isUntrackedSubtree(path, subresource) };
   diffFields(old as unknown as JsonValue | undefined, object as unknown as JsonValue, root, [], changes);
   const changed = changes.changed.filter((path) => isTracked(path, subresource));
   const removed = changes.removed.filter((path) => isTracked(path, subresource));
