@@ -61,14 +61,16 @@ export function onPodAdd(context: HandlerContext, pod: ReadonlyDeep<Pod>): void 
 
 /**
  * Reports whether an update of a bound pod leaves what the cache counts for
- * it unchanged: the node, the spec and the controlling owner, with neither
- * version finished. Most updates of bound pods are their kubelet's status
- * writes, which this lets through without recounting the node.
+ * it unchanged: the node, the containers' requests and ports, the priority
+ * and the controlling owner, with neither version finished. Most updates of
+ * bound pods are their kubelet's status writes, which this lets through
+ * without recounting the node.
  */
 function sameBoundPod(oldPod: ReadonlyDeep<Pod>, newPod: ReadonlyDeep<Pod>): boolean {
   if (!isAssigned(oldPod) || oldPod.spec.nodeName !== newPod.spec.nodeName || isTerminal(oldPod) || isTerminal(newPod)) return false;
   const controller = (pod: ReadonlyDeep<Pod>) => pod.metadata.ownerReferences?.find((reference) => reference.controller)?.uid;
-  return controller(oldPod) === controller(newPod) && JSON.stringify(oldPod.spec) === JSON.stringify(newPod.spec);
+  const counted = (pod: ReadonlyDeep<Pod>) => JSON.stringify([pod.spec.containers, pod.spec.initContainers, pod.spec.priority]);
+  return controller(oldPod) === controller(newPod) && counted(oldPod) === counted(newPod);
 }
 
 export function onPodUpdate(context: HandlerContext, oldPod: ReadonlyDeep<Pod>, newPod: ReadonlyDeep<Pod>): void {
