@@ -110,8 +110,19 @@ export class Registry {
     const labels = this.labelSelector(options.labelSelector);
     const fields = parseFieldSelector(type, options.fieldSelector);
     await this.checkListResourceVersion(options.resourceVersion, options.resourceVersionMatch);
-    const { items, revision } = await this.storage.list(collectionPrefix(type, namespace));
-    const start = options.continue ? decodeContinue(options.continue) : undefined;
+    const token = options.continue ? decodeContinue(options.continue) : undefined;
+    // Later pages list the snapshot of the first, as kube-apiserver reads them from etcd at the first page's revision.
+    let listed;
+    try {
+      listed = await this.storage.list(collectionPrefix(type, namespace), token?.revision);
+    } catch (error) {
+      if (error instanceof StorageError && error.code === 'Expired') {
+        throw gone('the continue token is too old for a consistent list, because the changes since its first page are no longer kept. Start a new list without it.');
+      }
+      throw error;
+    }
+    const { items, revision } = listed;
+    const start = token?.start;
 
     const matching: StoredValue[] = [];
     for (const item of items) {
@@ -122,8 +133,6 @@ export class Registry {
     const limit = options.limit && options.limit > 0 ? options.limit : undefined;
     if (limit === undefined || matching.length <= limit) return { items: matching, revision };
 
-    // NOTE: later pages come from the newest state, not a snapshot at the first page's revision, because old
-    // versions are not kept per key; an object changed between pages can be missed or seen twice.
     const page = matching.slice(0, limit);
     const filtered = !labels.empty || fields.requirements.length > 0;
     return {
@@ -360,10 +369,11 @@ export function encodeContinue(startAfter: string, revision: number): string {
   return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: revision, start: startAfter })).toString('base64url');
 }
 
-export function decodeContinue(token: string): string {
+/** Decodes a continue token into the key to start after and the revision of the list's first page. */
+export function decodeContinue(token: string): { start: string; revision: number } {
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { start?: unknown };
-    if (typeof parsed.start === 'string') return parsed.start;
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { start?: unknown; rv?: unknown };
+    if (typeof parsed.start === 'string' && Number.isSafeInteger(parsed.rv)) return { start: parsed.start, revision: parsed.rv as number };
   } catch {
     // Falls through to the error below: a token we did not issue.
   }

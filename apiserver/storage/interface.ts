@@ -42,11 +42,11 @@ export interface StorageWatch {
 }
 
 /**
- * Returns the new object, or throws to abort the update. Returning the
- * `current` object unchanged skips the write, as kube-apiserver does for a
- * no-op update.
+ * Computes the new object from a freshly parsed current one, which it may
+ * change, or throws to abort the update. json is the stored JSON of current,
+ * for a second copy. A result equal to current skips the write, as
+ * kube-apiserver does for a no-op update.
  */
-/** Computes the new object from a freshly parsed current one, which it may change. json is the stored JSON of current, for a second copy. */
 export type TryUpdate = (current: KubeObject, revision: number, json: string) => KubeObject;
 
 /** Checks a delete against the current object; throws to abort it. */
@@ -65,8 +65,12 @@ export interface Storage {
   /** The revision of the latest acknowledged write. */
   currentRevision(): number;
   get(key: string): Promise<StoredValue | undefined>;
-  /** Lists the objects whose keys start with prefix, sorted by key. */
-  list(prefix: string): Promise<ListResult>;
+  /**
+   * Lists the objects whose keys start with prefix, sorted by key: as they
+   * are now, or as they were at atRevision. Throws StorageError Expired when
+   * the retained change log no longer reaches back to atRevision.
+   */
+  list(prefix: string, atRevision?: number): Promise<ListResult>;
   /** Writes a new object; throws StorageError AlreadyExists when the key is taken. */
   create(key: string, object: KubeObject): Promise<StoredValue>;
   /** Reads the latest object, passes it to tryUpdate and writes the result atomically; NotFound when absent. */

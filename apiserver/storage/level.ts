@@ -164,13 +164,31 @@ export class LevelStorage implements Storage {
     return this.committed.get(resourceOf(key))?.get(key);
   }
 
-  async list(prefix: string): Promise<ListResult> {
-    const items: StoredValue[] = [];
-    for (const [key, value] of this.committed.get(resourceOf(prefix)) ?? []) {
-      if (key.startsWith(prefix)) items.push(value);
+  async list(prefix: string, atRevision?: number): Promise<ListResult> {
+    const bucket = this.committed.get(resourceOf(prefix)) ?? new Map<string, StoredValue>();
+    if (atRevision === undefined || atRevision >= this.committedRevision) {
+      const items: StoredValue[] = [];
+      for (const [key, value] of bucket) {
+        if (key.startsWith(prefix)) items.push(value);
+      }
+      return { items: items.sort(compareKeys), revision: this.committedRevision };
     }
-    items.sort(compareKeys);
-    return { items, revision: this.committedRevision };
+    if (atRevision < this.changeLog.oldestResumableRevision) {
+      throw new StorageError('Expired', prefix, `too old resource version: ${atRevision} (${this.changeLog.oldestResumableRevision})`);
+    }
+    const snapshot = new Map<string, StoredValue>();
+    for (const [key, value] of bucket) {
+      if (key.startsWith(prefix)) snapshot.set(key, value);
+    }
+    // Undoing the later changes newest first leaves each key as its first later change found it.
+    const later = this.changeLog.since(atRevision);
+    for (let index = later.length - 1; index >= 0; index--) {
+      const change = later[index];
+      if (!change.value.key.startsWith(prefix)) continue;
+      if (change.previous) snapshot.set(change.value.key, change.previous);
+      else snapshot.delete(change.value.key);
+    }
+    return { items: [...snapshot.values()].sort(compareKeys), revision: atRevision };
   }
 
   create(key: string, object: KubeObject): Promise<StoredValue> {

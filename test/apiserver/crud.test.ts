@@ -226,6 +226,35 @@ test('list filters by label and field and pages', async (t) => {
   t.falsy(second.metadata.continue);
 });
 
+test('later pages list the snapshot of the first', async (t) => {
+  await server.client.create(namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'snapshot' } });
+  for (const name of ['a', 'b', 'c', 'd']) await server.client.create(pods, newPod(name, 'snapshot'));
+  const first = await server.client.list<Pod>(pods, { namespace: 'snapshot', limit: 2 });
+  t.deepEqual(first.items.map((pod) => pod.metadata.name), ['a', 'b']);
+
+  await server.client.delete(pods, 'snapshot', 'c', { gracePeriodSeconds: 0 });
+  await server.client.patch(pods, 'snapshot', 'd', { metadata: { labels: { changed: 'yes' } } });
+  await server.client.create(pods, newPod('e', 'snapshot'));
+
+  const rest = await server.client.list<Pod>(pods, { namespace: 'snapshot', limit: 10, continue: first.metadata.continue });
+  t.deepEqual(rest.items.map((pod) => pod.metadata.name), ['c', 'd']);
+  t.is(rest.items[1].metadata.labels?.changed, undefined);
+  t.is(rest.metadata.resourceVersion, first.metadata.resourceVersion);
+  const now = await server.client.list<Pod>(pods, { namespace: 'snapshot' });
+  t.deepEqual(now.items.map((pod) => pod.metadata.name), ['a', 'b', 'd', 'e']);
+});
+
+test('a continue token past the change log is Expired', async (t) => {
+  const small = await startTestApiserver({ watchWindow: 3 });
+  t.teardown(() => small.close());
+  for (const name of ['a', 'b', 'c']) await small.client.create(pods, newPod(name));
+  const first = await small.client.list<Pod>(pods, { namespace: 'default', limit: 1 });
+  for (const name of ['d', 'e', 'f', 'g']) await small.client.create(pods, newPod(name));
+  const error = await t.throwsAsync<ApiError>(small.client.list(pods, { namespace: 'default', limit: 1, continue: first.metadata.continue }));
+  t.is(error?.code, 410);
+  t.is(error?.reason, 'Expired');
+});
+
 test('unsupported field selector is BadRequest', async (t) => {
   const error = await t.throwsAsync<ApiError>(server.client.list(pods, { fieldSelector: 'spec.foo=bar' }));
   t.is(error?.code, 400);
