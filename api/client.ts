@@ -124,13 +124,13 @@ export class ApiClient {
         },
       }, (response) => {
         const code = response.statusCode ?? 0;
-        const chunks: Buffer[] = [];
         response.on('error', reject);
         if (!decode && code >= 200 && code < 300) {
           response.on('end', () => resolve(undefined));
           response.resume();
           return;
         }
+        const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');

@@ -159,7 +159,7 @@ interface PodTracker {
   /** Resolves when every pod is bound. */
   bound: Promise<void>;
   /** The time the last pod was first seen bound. */
-  lastBinding: number;
+  readonly lastBinding: number;
   /** Resolves with the time every pod was first seen Running; rejects after 120 s past the last binding. */
   running: Promise<number>;
   stop(): void;
@@ -169,6 +169,7 @@ interface PodTracker {
 function trackPods(client: ApiClient, prefix: string, count: number): PodTracker {
   const seenBound = new Set<string>();
   const seenRunning = new Set<string>();
+  let lastBinding = 0;
   let boundResolve: () => void = () => undefined;
   let runningResolve: (at: number) => void = () => undefined;
   const allBound = new Promise<void>((resolve) => (boundResolve = resolve));
@@ -179,7 +180,7 @@ function trackPods(client: ApiClient, prefix: string, count: number): PodTracker
     if (!name.startsWith(prefix)) return;
     if (event.object.spec?.nodeName && !seenBound.has(name)) {
       seenBound.add(name);
-      tracker.lastBinding = Date.now();
+      lastBinding = Date.now();
       if (seenBound.size === count) boundResolve();
     }
     if (event.object.status?.phase === 'Running' && !seenRunning.has(name)) {
@@ -189,13 +190,14 @@ function trackPods(client: ApiClient, prefix: string, count: number): PodTracker
   });
   // The deadlines are cleared when met, because a pending timer would keep the process alive.
   const bound = withDeadline(allBound, 600_000, () => `only ${seenBound.size} of ${count} ${prefix} pods bound after 600 s`);
-  const tracker: PodTracker = {
+  return {
     bound,
-    lastBinding: 0,
+    get lastBinding() {
+      return lastBinding;
+    },
     running: bound.then(() => withDeadline(allRunning, 120_000, () => `only ${seenRunning.size} of ${count} ${prefix} pods running 120 s after the last binding`)),
     stop: () => watch.stop(),
   };
-  return tracker;
 }
 
 function withDeadline<T>(promise: Promise<T>, timeoutMs: number, message: () => string): Promise<T> {

@@ -5,7 +5,7 @@
 import type { ReadonlyDeep } from '../api/informer.js';
 import type { Node, Pod } from '../api/types.js';
 import type { SchedulerCache } from './cache.js';
-import { newPodInfo } from './podinfo.js';
+import { controllerUID, newPodInfo } from './podinfo.js';
 import type { ClusterEvent, SchedulingQueue } from './queue.js';
 
 /** Filters that a removed or shrunk bound pod could satisfy: it frees resources and host ports. */
@@ -68,9 +68,8 @@ export function onPodAdd(context: HandlerContext, pod: ReadonlyDeep<Pod>): void 
  */
 function sameBoundPod(oldPod: ReadonlyDeep<Pod>, newPod: ReadonlyDeep<Pod>): boolean {
   if (!isAssigned(oldPod) || oldPod.spec.nodeName !== newPod.spec.nodeName || isTerminal(oldPod) || isTerminal(newPod)) return false;
-  const controller = (pod: ReadonlyDeep<Pod>) => pod.metadata.ownerReferences?.find((reference) => reference.controller)?.uid;
   const counted = (pod: ReadonlyDeep<Pod>) => JSON.stringify([pod.spec.containers, pod.spec.initContainers, pod.spec.priority]);
-  return controller(oldPod) === controller(newPod) && counted(oldPod) === counted(newPod);
+  return controllerUID(oldPod) === controllerUID(newPod) && counted(oldPod) === counted(newPod);
 }
 
 export function onPodUpdate(context: HandlerContext, oldPod: ReadonlyDeep<Pod>, newPod: ReadonlyDeep<Pod>): void {

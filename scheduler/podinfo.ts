@@ -77,8 +77,12 @@ function podHostPorts(pod: ReadonlyDeep<Pod>): HostPort[] {
   return ports;
 }
 
+/** Returns the UID of the pod's controlling owner, such as its ReplicaSet. */
+export function controllerUID(pod: ReadonlyDeep<Pod>): string | undefined {
+  return pod.metadata.ownerReferences?.find((reference) => reference.controller)?.uid;
+}
+
 export function newPodInfo(pod: ReadonlyDeep<Pod>): PodInfo {
-  const owner = pod.metadata.ownerReferences?.find((reference) => reference.controller);
   return {
     pod,
     key: `${pod.metadata.namespace}/${pod.metadata.name}`,
@@ -86,7 +90,7 @@ export function newPodInfo(pod: ReadonlyDeep<Pod>): PodInfo {
     requests: podRequests(pod, false),
     nonZeroRequests: podRequests(pod, true),
     hostPorts: podHostPorts(pod),
-    ownerUID: owner?.uid,
+    ownerUID: controllerUID(pod),
     priority: pod.spec.priority ?? 0,
   };
 }

@@ -14,7 +14,7 @@ export interface FieldChanges {
   /**
    * Values that did not exist before, at least two levels deep, kept whole:
    * the updater owns everything in them, which is cheaper to record as one
-   * subtree than path by path. A status write adds most of its fields so.
+   * subtree than path by path. Most fields of a status write arrive this way.
    */
   added: AddedValue[];
   /**
@@ -30,6 +30,13 @@ export interface AddedValue {
   node: SchemaNode | undefined;
   /** True when path itself is a member of the set, as a list item is, besides the fields under it. */
   member: boolean;
+}
+
+/** Lists the paths of an added value one by one: its own path when it is a member, then every field under it. */
+export function addedPaths(value: AddedValue): FieldPath[] {
+  const paths: FieldPath[] = value.member ? [value.path] : [];
+  collectFields(value.value, value.node, value.path, { add: (path) => paths.push(path) });
+  return paths;
 }
 
 /** Records a value new at prefix: whole when deep enough that every path under it is tracked alike, else path by path. */
@@ -64,16 +71,16 @@ function diffObjects(old: Record<string, JsonValue>, current: Record<string, Jso
   if (prefix.length > 0 && isLeaf && !wasLeaf) changes.changed.push(prefix);
   if (prefix.length > 0 && wasLeaf && !isLeaf) changes.removed.push(prefix);
 
-  const skipUntracked = prefix.length < 2 && changes.untracked !== undefined;
+  const untracked = prefix.length < 2 ? changes.untracked : undefined;
   for (const [key, value] of Object.entries(current)) {
     const path = [...prefix, `f:${key}`];
-    if (skipUntracked && changes.untracked?.(path)) continue;
+    if (untracked?.(path)) continue;
     diffFields(old[key], value, childOf(node, key), path, changes);
   }
   for (const [key, value] of Object.entries(old)) {
     if (key in current) continue;
     const path = [...prefix, `f:${key}`];
-    if (skipUntracked && changes.untracked?.(path)) continue;
+    if (untracked?.(path)) continue;
     diffFields(value, undefined, childOf(node, key), path, changes);
   }
 }

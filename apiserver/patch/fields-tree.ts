@@ -41,23 +41,24 @@ export function removePath(tree: JsonObject, path: FieldPath): void {
   }
 }
 
+/** Returns the child of node at element, created when missing, to add something under it. */
+function childForAdding(node: JsonObject, element: string): JsonObject {
+  const existing = node[element];
+  if (!isJsonObject(existing)) return (node[element] = {});
+  // A member leaf that gains children keeps its membership as ".".
+  if (isEmpty(existing)) existing['.'] = {};
+  return existing;
+}
+
 /** Adds path to the set that tree encodes. */
 export function addPath(tree: JsonObject, path: FieldPath): void {
+  if (path.length === 0) return;
   let node = tree;
-  for (let position = 0; position < path.length; position++) {
-    const element = path[position];
-    const existing = node[element];
-    const last = position === path.length - 1;
-    if (isJsonObject(existing)) {
-      // A member leaf that gains children keeps its membership as ".".
-      if (last !== isEmpty(existing)) existing['.'] = {};
-      node = existing;
-    } else {
-      const created: JsonObject = {};
-      node[element] = created;
-      node = created;
-    }
-  }
+  for (let position = 0; position < path.length - 1; position++) node = childForAdding(node, path[position]);
+  const last = path[path.length - 1];
+  const existing = node[last];
+  if (!isJsonObject(existing)) node[last] = {};
+  else if (!isEmpty(existing)) existing['.'] = {};
 }
 
 /** Returns the node of tree at path, or undefined when the set has nothing there. */
@@ -71,7 +72,7 @@ export function nodeAtPath(tree: JsonObject, path: FieldPath): JsonObject | unde
   return node;
 }
 
-/** Adds every member of source to target, two FieldsV1 trees of the same position. */
+/** Adds every member of source to target, where both are FieldsV1 trees at the same position. */
 function unionInto(target: JsonObject, source: JsonObject): void {
   for (const key in source) {
     if (key === '.') continue;
@@ -91,19 +92,7 @@ function unionInto(target: JsonObject, source: JsonObject): void {
 export function graftTree(tree: JsonObject, path: FieldPath, subtree: JsonObject, member: boolean): void {
   if (path.length === 0) return;
   let parent = tree;
-  for (let position = 0; position < path.length - 1; position++) {
-    const element = path[position];
-    const existing = parent[element];
-    if (isJsonObject(existing)) {
-      // A member leaf that gains children keeps its membership as ".".
-      if (isEmpty(existing)) existing['.'] = {};
-      parent = existing;
-    } else {
-      const created: JsonObject = {};
-      parent[element] = created;
-      parent = created;
-    }
-  }
+  for (let position = 0; position < path.length - 1; position++) parent = childForAdding(parent, path[position]);
   if (member && !isEmpty(subtree)) subtree['.'] = {};
   unionInto(parent, { [path[path.length - 1]]: subtree });
 }

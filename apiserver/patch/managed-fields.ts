@@ -3,7 +3,7 @@
 
 import type { KubeObject, ManagedFieldsEntry } from '../../api/types.js';
 import { rootNode, type SchemaNode, type TypeSchema } from '../openapi/schema/index.js';
-import { diffFields, type AddedValue, type FieldChanges } from './field-diff.js';
+import { addedPaths, diffFields, type AddedValue, type FieldChanges } from './field-diff.js';
 import { addPath, graftTree, nodeAtPath, removePath } from './fields-tree.js';
 import { childOf, collectFields, compareElements, FieldSet, fieldsTreeOf, fromFieldsV1, sortTree, toFieldsV1, type FieldPath } from './fieldset.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
@@ -86,40 +86,33 @@ export function upsertEntry(entries: ManagedFieldsEntry[], entry: Omit<ManagedFi
 }
 
 /**
- * Builds the tree of the tracked metadata fields, or returns undefined when
- * none is set. Untracked fields are left out rather than deleted after, since
- * deleting keys would slow every later use of the tree, its serialization
- * included.
+ * Builds the FieldsV1 tree of the tracked fields of fields, an object at
+ * parent: the top level of an object or its metadata. Untracked fields, such
+ * as status or metadata.uid, are skipped before their subtrees are built
+ * rather than deleted after, because deleting keys would slow every later use
+ * of the tree, its serialization included.
  */
-function trackedMetadataTree(metadata: JsonValue, node: SchemaNode | undefined, subresource: string | undefined): JsonObject | undefined {
-  if (!isJsonObject(metadata)) return undefined;
+function trackedTree(fields: JsonObject, node: SchemaNode | undefined, parent: FieldPath, subresource: string | undefined): JsonObject {
   const tree: JsonObject = {};
-  let empty = true;
-  for (const key of Object.keys(metadata).sort(compareElements)) {
+  for (const key of Object.keys(fields).sort(compareElements)) {
+    const value = fields[key];
     const element = `f:${key}`;
-    if (metadata[key] === undefined || !isTracked(['f:metadata', element], subresource)) continue;
-    tree[element] = fieldsTreeOf(metadata[key], childOf(node, key));
-    empty = false;
+    if (value === undefined) continue;
+    if (parent.length === 0 && key === 'metadata') {
+      // Metadata itself is not a member, but some of its fields are.
+      if (!isJsonObject(value)) continue;
+      const metadata = trackedTree(value, childOf(node, key), [element], subresource);
+      if (Object.keys(metadata).length > 0) tree[element] = metadata;
+    } else if (isTracked([...parent, element], subresource)) {
+      tree[element] = fieldsTreeOf(value, childOf(node, key));
+    }
   }
-  return empty ? undefined : tree;
+  return tree;
 }
 
 /** Records the first entry of a new object, straight from its fields; creates are the hot path of the apiserver. */
 function recordCreate(root: SchemaNode, apiVersion: string, object: KubeObject, manager: string, subresource: string | undefined): void {
-  // Untracked top-level fields (status, apiVersion, kind) are skipped before their subtrees are built, not pruned after.
-  const fields = object as unknown as JsonObject;
-  const tree: JsonObject = {};
-  for (const key of Object.keys(fields).sort(compareElements)) {
-    const element = `f:${key}`;
-    const value = fields[key];
-    if (value === undefined) continue;
-    if (key === 'metadata') {
-      const metadata = trackedMetadataTree(value, childOf(root, key), subresource);
-      if (metadata) tree[element] = metadata;
-    } else if (isTracked([element], subresource)) {
-      tree[element] = fieldsTreeOf(value, childOf(root, key));
-    }
-  }
+  const tree = trackedTree(object as unknown as JsonObject, root, [], subresource);
   if (Object.keys(tree).length === 0) {
     object.metadata.managedFields = [];
     return;
@@ -137,9 +130,7 @@ function recordCreate(root: SchemaNode, apiVersion: string, object: KubeObject, 
  */
 function removeAdded(tree: JsonObject, value: AddedValue, entry: ManagedFieldsEntry, manager: string, subresource: string | undefined): void {
   if (sameManager(entry, manager, 'Update', subresource) || !nodeAtPath(tree, value.path)) return;
-  const paths: FieldPath[] = value.member ? [value.path] : [];
-  collectFields(value.value, value.node, value.path, { add: (path) => paths.push(path) });
-  for (const path of paths) removePath(tree, path);
+  for (const path of addedPaths(value)) removePath(tree, path);
 }
 
 /**

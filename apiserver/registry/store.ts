@@ -229,8 +229,11 @@ export class Registry {
     return { value: await this.write(type, key, name, compute, options.dryRun), created: false };
   }
 
-  /** Runs compute on the current object and stores the result, completing a deletion it unblocks. */
-  /** compute gets the current object, which it may change, and its stored JSON, from which it can parse a second copy. */
+  /**
+   * Runs compute on the current object and stores the result, completing a
+   * deletion it unblocks. compute gets the current object, which it may
+   * change, and its stored JSON, from which it can parse a second copy.
+   */
   async write(type: ResourceType, key: string, name: string, compute: (current: Mutable, json: string) => Mutable, dryRun: boolean): Promise<StoredValue> {
     if (dryRun) {
       const current = await this.storage.get(key);

@@ -1,8 +1,8 @@
 import test from 'ava';
 import { pods } from '../../../api/resources.js';
-import { diffFields, type FieldChanges } from '../../../apiserver/patch/field-diff.js';
+import { addedPaths, diffFields, type FieldChanges } from '../../../apiserver/patch/field-diff.js';
 import { addPath, removePath } from '../../../apiserver/patch/fields-tree.js';
-import { collectFields, formatPath, fromFieldsV1 } from '../../../apiserver/patch/fieldset.js';
+import { formatPath, fromFieldsV1 } from '../../../apiserver/patch/fieldset.js';
 import type { JsonObject, JsonValue } from '../../../apiserver/patch/json.js';
 import { rootNode, typeOfResource } from '../../../apiserver/openapi/schema/index.js';
 import { newPod } from './builders.js';
@@ -13,11 +13,7 @@ const root = rootNode(typeOfResource(pods));
 function diff(old: unknown, current: unknown): { changed: string[]; removed: string[] } {
   const changes: FieldChanges = { changed: [], removed: [], added: [] };
   diffFields(old as JsonValue, current as JsonValue, root, [], changes);
-  const changed = [...changes.changed];
-  for (const value of changes.added) {
-    if (value.member) changed.push(value.path);
-    collectFields(value.value, value.node, value.path, { add: (path) => changed.push(path) });
-  }
+  const changed = [...changes.changed, ...changes.added.flatMap(addedPaths)];
   return { changed: changed.map(formatPath).sort(), removed: changes.removed.map(formatPath).sort() };
 }
 
