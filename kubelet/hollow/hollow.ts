@@ -225,8 +225,8 @@ class HollowNodes {
 
 /**
  * Keeps only what a hollow node reads from a pod, so that the cache of every
- * pod in the cluster stays small: with 10,000 pods, managedFields and unused
- * spec fields would take tens of MB.
+ * bound pod in the cluster stays small: with 10,000 pods, managedFields and
+ * unused spec fields would take tens of MB.
  */
 function slimPod(object: KubeObject): KubeObject {
   const { metadata, spec, status } = object as Pod;
@@ -240,8 +240,8 @@ function slimPod(object: KubeObject): KubeObject {
     },
     spec: {
       nodeName: spec.nodeName,
-      containers: spec.nodeName ? spec.containers.map(({ name, image, resources }) => ({ name, image, resources })) : [],
-      initContainers: spec.nodeName ? spec.initContainers?.map(({ name, image, resources }) => ({ name, image, resources })) : undefined,
+      containers: spec.containers.map(({ name, image, resources }) => ({ name, image, resources })),
+      initContainers: spec.initContainers?.map(({ name, image, resources }) => ({ name, image, resources })),
     },
     status: {
       phase: status?.phase,
