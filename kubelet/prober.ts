@@ -82,8 +82,15 @@ function httpProbe(host: string, port: number, path: string, headers: Record<str
       if (code >= 200 && code < 400) resolve({ success: true, output: '' });
       else resolve({ success: false, output: `HTTP probe failed with statuscode: ${code}` });
     });
-    request.on('timeout', () => request.destroy(new Error('context deadline exceeded (Client.Timeout exceeded while awaiting headers)')));
-    request.on('error', (error) => resolve({ success: false, output: `Get "${url}": ${error.message}` }));
+    let timedOut = false;
+    request.on('timeout', () => {
+      timedOut = true;
+      request.destroy(new Error('timeout'));
+    });
+    request.on('error', (error) => {
+      const reason = timedOut ? 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)' : dialError(host, port, error);
+      resolve({ success: false, output: `Get "${url}": ${reason}` });
+    });
   });
 }
 
@@ -95,6 +102,21 @@ function tcpProbe(host: string, port: number, timeoutMs: number): Promise<ProbeR
       resolve({ success: true, output: '' });
     });
     socket.once('timeout', () => socket.destroy(new Error('i/o timeout')));
-    socket.once('error', (error) => resolve({ success: false, output: `dial tcp ${host}:${port}: ${error.message}` }));
+    socket.once('error', (error) => resolve({ success: false, output: dialError(host, port, error) }));
   });
+}
+
+// Go's dialer text for each errno, so that probe failures read as the kubelet's do.
+const connectErrors: Record<string, string> = {
+  ECONNREFUSED: 'connect: connection refused',
+  EHOSTUNREACH: 'connect: no route to host',
+  ENETUNREACH: 'connect: network is unreachable',
+};
+
+/** Describes a failed connection as Go's dialer does: `dial tcp HOST:PORT: connect: connection refused`. */
+export function dialError(host: string, port: number, error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const address = net.isIPv6(host) ? `[${host}]` : host;
+  const reason = code === undefined ? error.message : connectErrors[code] ?? error.message;
+  return `dial tcp ${address}:${port}: ${reason}`;
 }

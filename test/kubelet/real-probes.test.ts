@@ -55,8 +55,11 @@ realTest('httpGet readiness probe drives the Ready condition', async (t) => {
   const notReady = await podWhen(harness, 'server', 'Running', (current) => current.status?.phase === 'Running');
   t.is(readyStatus(notReady), 'False');
   t.is(notReady.status?.containerStatuses?.[0]?.ready, false);
-  const unhealthy = await waitFor('Unhealthy event', async () => (await eventsOf(harness, 'server', 'Unhealthy'))[0]);
-  t.regex(unhealthy.message ?? '', /^Readiness probe failed: HTTP probe failed with statuscode: 404/);
+  // The first attempts may find httpd not yet listening, so wait for the 404 it serves later.
+  const notFound = /^Readiness probe failed: HTTP probe failed with statuscode: 404/;
+  const unhealthy = await waitFor('Unhealthy event for the 404', async () =>
+    (await eventsOf(harness, 'server', 'Unhealthy')).find((event) => notFound.test(event.message ?? '')));
+  t.regex(unhealthy.message ?? '', notFound);
 
   const ready = await podWhen(harness, 'server', 'Ready', (current) => readyStatus(current) === 'True');
   t.is(ready.status?.containerStatuses?.[0]?.ready, true);
