@@ -3,6 +3,7 @@
 // so a kubelet on another machine works exactly like a local one.
 
 import http from 'node:http';
+import { Http1Pool } from './http1-pool.js';
 import { readKubeconfig } from './kubeconfig.js';
 import { resourcePath, type ResourceType } from './resources.js';
 import type { DeleteOptions, KubeList, KubeObject, Status, WatchEvent } from './types.js';
@@ -77,14 +78,21 @@ function query(params: Record<string, string | number | boolean | undefined>): s
 
 export class ApiClient {
   readonly server: URL;
+  /** Carries watches, which node:http streams. */
   private readonly agent: http.Agent;
+  /** Carries every request whose whole response is read at once. */
+  private readonly pool: Http1Pool;
   private readonly userAgent: string;
 
   constructor(options: ClientOptions) {
     this.server = new URL(options.server);
     if (this.server.protocol !== 'http:') throw new TypeError(`unsupported server URL ${options.server}: only http:// is served until the cluster has TLS`);
     this.agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
+    // URL keeps the brackets of an IPv6 literal, which a socket address must not have.
+    const host = this.server.hostname.replace(/^\[(.*)\]$/, '$1');
+    this.pool = new Http1Pool({ host, port: Number(this.server.port || 80), maxSockets: options.maxSockets ?? 64 });
     this.userAgent = options.userAgent ?? 'tinykube';
+    if (/[\r\n]/.test(this.userAgent)) throw new TypeError(`invalid user agent ${JSON.stringify(this.userAgent)}: it must be one line`);
   }
 
   static fromKubeconfig(path: string, userAgent?: string): ApiClient {
@@ -93,6 +101,7 @@ export class ApiClient {
 
   close(): void {
     this.agent.destroy();
+    this.pool.close();
   }
 
   /** Sends one request and parses the JSON response. A non-2xx response throws ApiError. */
@@ -109,45 +118,33 @@ export class ApiClient {
     await this.exchange(method, path, body, contentType, false);
   }
 
-  private exchange(method: string, path: string, body: unknown, contentType: string, decode: boolean): Promise<unknown> {
+  private async exchange(method: string, path: string, body: unknown, contentType: string, decode: boolean): Promise<unknown> {
     // A string body (YAML, or a patch already encoded) is sent as it is.
     let payload: string | undefined;
     if (typeof body === 'string') payload = body;
     else if (body !== undefined) payload = JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const request = http.request({
-        host: this.server.hostname, port: this.server.port, path, method, agent: this.agent,
-        headers: {
-          accept: 'application/json',
-          'user-agent': this.userAgent,
-          ...(payload !== undefined ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}),
-        },
-      }, (response) => {
-        const code = response.statusCode ?? 0;
-        response.on('error', reject);
-        if (!decode && code >= 200 && code < 300) {
-          response.on('end', () => resolve(undefined));
-          response.resume();
-          return;
-        }
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown;
-          try {
-            parsed = text ? JSON.parse(text) : {};
-          } catch {
-            parsed = { kind: 'Status', code: response.statusCode, message: text };
-          }
-          if (code >= 200 && code < 300) resolve(parsed);
-          else reject(new ApiError({ code, ...(parsed as Status) }, method, path));
-        });
-      });
-      request.on('error', (error) => reject(new Error(`${method} ${this.server.origin}${path}: ${error.message}`, { cause: error })));
-      if (payload !== undefined) request.write(payload);
-      request.end();
-    });
+    // Spaces and control characters would end the request line early, as node:http also rejects them.
+    if (/[^\x21-\x7e]/.test(path)) throw new TypeError(`${method} ${path}: the request path contains unescaped characters`);
+    let head = `${method} ${path} HTTP/1.1\r\nHost: ${this.server.host}\r\nAccept: application/json\r\nUser-Agent: ${this.userAgent}`;
+    if (payload !== undefined) head += `\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(payload)}`;
+
+    let response;
+    try {
+      response = await this.pool.request(method, head, payload);
+    } catch (error) {
+      throw new Error(`${method} ${this.server.origin}${path}: ${(error as Error).message}`, { cause: error });
+    }
+    const code = response.statusCode;
+    if (!decode && code >= 200 && code < 300) return undefined;
+    const text = response.body.toString('utf8');
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : {};
+    } catch {
+      parsed = { kind: 'Status', code, message: text };
+    }
+    if (code >= 200 && code < 300) return parsed;
+    throw new ApiError({ code, ...(parsed as Status) }, method, path);
   }
 
   get<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, subresource?: string): Promise<T> {
