@@ -64,6 +64,7 @@ export interface ClientOptions {
   server: string;
   /** Sent as the User-Agent, and as the default fieldManager of writes. */
   userAgent?: string;
+  /** Connections for requests, and separately for watches (64 each by default). */
   maxSockets?: number;
 }
 
