@@ -2,15 +2,13 @@
 // starts them once the caches are filled and, with leader election, only
 // while it holds the kube-system/kube-controller-manager Lease.
 
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { ApiClient } from '../api/client.js';
 import { createLogger } from '../api/log.js';
 import type { ControllerLoop } from './framework/controller.js';
 import { DeploymentController } from './deployment/controller.js';
 import { EventRecorder } from './framework/events.js';
 import { SharedInformers } from './framework/informers.js';
-import { LeaderElector } from './framework/leaderelection.js';
+import { runWhileLeading } from './framework/leaderelection.js';
 import { GarbageCollector } from './garbagecollector/controller.js';
 import { NamespaceController } from './namespace/controller.js';
 import { NodeLifecycleController } from './nodelifecycle/controller.js';
@@ -89,30 +87,5 @@ export async function startControllerManager(options: ControllerManagerOptions):
     return runControllers(options);
   }
 
-  const identity = options.identity ?? `${hostname()}_${randomUUID()}`;
-  let running: Promise<ControllerManager> | undefined;
-  const elector = new LeaderElector({
-    client: options.client,
-    identity,
-    leaseDurationSeconds: options.leaseDurationSeconds,
-    renewDeadlineMs: options.renewDeadlineMs,
-    retryPeriodMs: options.retryPeriodMs,
-    onStartedLeading: () => {
-      running = runControllers(options);
-    },
-    onStoppedLeading: async () => {
-      const current = running;
-      running = undefined;
-      await (await current)?.stop();
-      logger.info('Stopped controllers after losing leadership', { identity });
-    },
-  });
-  elector.start();
-
-  return {
-    stop: async () => {
-      await elector.stop();
-      await (await running)?.stop();
-    },
-  };
+  return runWhileLeading({ ...options, name: 'kube-controller-manager', logger }, () => runControllers(options));
 }

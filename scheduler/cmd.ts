@@ -6,12 +6,14 @@ import { parseFlags } from '../api/flags.js';
 import { waitForShutdownSignal } from '../api/signals.js';
 import { startScheduler } from './scheduler.js';
 
-const usage = 'tinykube scheduler --kubeconfig FILE [--percentage-of-nodes-to-score N]';
+const usage = 'tinykube scheduler --kubeconfig FILE [--percentage-of-nodes-to-score N] [--leader-elect [--leader-elect-identity ID]]';
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseFlags(argv, usage, {
     kubeconfig: { type: 'string', help: 'Path of the kubeconfig that names the apiserver' },
     'percentage-of-nodes-to-score': { type: 'string', help: 'Percentage of nodes to find feasible before scoring (0 adapts to the cluster size, 100 considers all)', default: '0' },
+    'leader-elect': { type: 'boolean', help: 'Schedule only while holding the kube-system/kube-scheduler Lease', default: false },
+    'leader-elect-identity': { type: 'string', help: 'Holder identity in the leader Lease (host name plus a random suffix by default)' },
   });
   if (!parsed) return 0;
   const { kubeconfig } = parsed.values;
@@ -26,7 +28,12 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const client = ApiClient.fromKubeconfig(kubeconfig, 'tinykube-scheduler');
-  const scheduler = await startScheduler({ client, percentageOfNodesToScore: percentage || undefined });
+  const scheduler = await startScheduler({
+    client,
+    percentageOfNodesToScore: percentage || undefined,
+    leaderElect: parsed.values['leader-elect'],
+    identity: parsed.values['leader-elect-identity'] || undefined,
+  });
   await waitForShutdownSignal();
   await scheduler.stop();
   client.close();

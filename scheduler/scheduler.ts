@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../api/log.js';
 import { nodes as nodeResource, pods as podResource } from '../api/resources.js';
 import type { Node, Pod } from '../api/types.js';
 import { EventRecorder } from '../controllers/framework/events.js';
+import { runWhileLeading } from '../controllers/framework/leaderelection.js';
 import { ScheduleAlgorithm } from './algorithm.js';
 import { bindPod, updatePodScheduledCondition, type UnscheduledReason } from './binder.js';
 import { SchedulerCache } from './cache.js';
@@ -29,6 +30,14 @@ export interface SchedulerOptions {
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   logger?: Logger;
+  /** Schedule only while holding the kube-system/kube-scheduler Lease, so that a standby scheduler can take over. */
+  leaderElect?: boolean;
+  /** The holder identity in the leader Lease. By default, the host name plus a random suffix. */
+  identity?: string;
+  /** Leader election timings, shortened by tests. */
+  leaseDurationSeconds?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
 }
 
 export interface RunningScheduler {
@@ -170,9 +179,17 @@ function podReference(pod: ReadonlyDeep<Pod>) {
   return { apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata };
 }
 
-/** Starts a scheduler; resolves once its caches are synced and it is placing pods. */
+/**
+ * Starts a scheduler. Without leader election it resolves once its caches
+ * are synced and it is placing pods. With it, the scheduler runs only while
+ * it holds the kube-system/kube-scheduler Lease.
+ */
 export async function startScheduler(options: SchedulerOptions): Promise<RunningScheduler> {
-  const scheduler = new Scheduler(options.client, options);
-  await scheduler.start();
-  return { stop: () => scheduler.stop() };
+  const run = async (): Promise<RunningScheduler> => {
+    const scheduler = new Scheduler(options.client, options);
+    await scheduler.start();
+    return { stop: () => scheduler.stop() };
+  };
+  if (!options.leaderElect) return run();
+  return runWhileLeading({ ...options, name: 'kube-scheduler', logger: options.logger ?? createLogger('scheduler') }, run);
 }

@@ -5,6 +5,8 @@
 // own clock from when it observed the record, so clock skew does not matter.
 // A leader that cannot renew within the renew deadline stops leading.
 
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { ApiClient, isAlreadyExists, isConflict, isNotFound } from '../../api/client.js';
 import { createLogger, type Logger } from '../../api/log.js';
 import { leases } from '../../api/resources.js';
@@ -194,4 +196,55 @@ export class LeaderElector {
       this.logger.warn('Failed to release leader lease', { err: error });
     }
   }
+}
+
+export interface LeaderElectedOptions {
+  client: ApiClient;
+  /** The holder identity in the Lease. By default, the host name plus a random suffix. */
+  identity?: string;
+  /** The Lease's name in kube-system, such as kube-scheduler. */
+  name: string;
+  leaseDurationSeconds?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  logger: Logger;
+}
+
+/** A component that leader election starts and stops. */
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a component only while this process holds the named Lease: start()
+ * runs on acquiring it, and stop() on losing it, so that several instances
+ * can run side by side and one takes over when the leader stops.
+ */
+export function runWhileLeading(options: LeaderElectedOptions, start: () => Promise<Stoppable>): Stoppable {
+  const identity = options.identity ?? `${hostname()}_${randomUUID()}`;
+  let running: Promise<Stoppable> | undefined;
+  const elector = new LeaderElector({
+    client: options.client,
+    identity,
+    name: options.name,
+    leaseDurationSeconds: options.leaseDurationSeconds,
+    renewDeadlineMs: options.renewDeadlineMs,
+    retryPeriodMs: options.retryPeriodMs,
+    onStartedLeading: () => {
+      running = start();
+    },
+    onStoppedLeading: async () => {
+      const current = running;
+      running = undefined;
+      await (await current)?.stop();
+      options.logger.info('Stopped after losing leadership', { lease: `kube-system/${options.name}`, identity });
+    },
+  });
+  elector.start();
+  return {
+    stop: async () => {
+      await elector.stop();
+      await (await running)?.stop();
+    },
+  };
 }

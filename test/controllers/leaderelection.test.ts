@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import test from 'ava';
 import { leases, replicaSets } from '../../api/resources.js';
 import type { Lease, ReplicaSet } from '../../api/types.js';
 import { startControllerManager } from '../../controllers/manager.js';
+import { startCommand } from '../helpers/command.js';
 import { newReplicaSet, startCluster, waitFor } from './setup.js';
 
 const timings = { leaseDurationSeconds: 4, renewDeadlineMs: 3000, retryPeriodMs: 300 };
@@ -42,28 +42,16 @@ test('controller-manager command runs with leader election and stops on SIGTERM'
   t.teardown(() => cluster.close());
   const { client } = cluster;
 
-  const child = spawn(process.execPath, ['bin/tinykube.js', 'controller-manager', '--kubeconfig', cluster.api.kubeconfigPath,
-    '--leader-elect', '--leader-elect-identity', 'command', '--node-monitor-grace-period', '1m30s'], {
-    cwd: new URL('../..', import.meta.url).pathname,
-    env: { ...process.env, TINYKUBE_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  t.teardown(() => {
-    child.kill('SIGKILL');
-  });
+  const command = startCommand(t, ['controller-manager', '--kubeconfig', cluster.api.kubeconfigPath,
+    '--leader-elect', '--leader-elect-identity', 'command', '--node-monitor-grace-period', '1m30s'], { ...process.env, TINYKUBE_LOG_LEVEL: 'info' });
 
   await client.create(replicaSets, newReplicaSet('web', 2));
   await waitFor('pods from the command', async () => (await client.get<ReplicaSet>(replicaSets, 'default', 'web')).status?.readyReplicas === 2, 30_000);
   t.is((await client.get<Lease>(leases, 'kube-system', 'kube-controller-manager')).spec.holderIdentity, 'command');
 
-  child.kill('SIGTERM');
-  t.is(await exited, 0, stderr);
-  t.regex(stderr, /Shutting down controller-manager/);
+  command.child.kill('SIGTERM');
+  t.is(await command.exited, 0, command.stderr());
+  t.regex(command.stderr(), /Shutting down controller-manager/);
 });
 
 test('a lease of a crashed leader is taken over after it expires', async (t) => {
