@@ -4,7 +4,10 @@
 
 export interface HttpResponse {
   statusCode: number;
-  /** Header values by lower-cased name. A repeated header keeps its last value. */
+  /**
+   * Header values by lower-cased name. A repeated header keeps its last value, except that the values of a
+   * repeated Connection, Content-Length or Transfer-Encoding header are joined with commas.
+   */
   headers: Record<string, string>;
   body: Buffer;
   /** The server ends the connection after this response, so it cannot carry another request. */
@@ -20,6 +23,12 @@ export class HttpProtocolError extends Error {
 
 /** Limit on the status line and headers together, the same as Node's default. */
 const maxHeadBytes = 16 * 1024;
+
+/**
+ * Headers that frame the message. Their repeated values are combined into one list, as RFC 9110 section 5.3
+ * allows, so that conflicting Content-Length values fail validation instead of the last one framing the body.
+ */
+const framingHeaders = new Set(['connection', 'content-length', 'transfer-encoding']);
 
 type BodyFraming = { kind: 'length'; remaining: number } | { kind: 'chunked' } | { kind: 'close' } | { kind: 'none' };
 
@@ -78,13 +87,16 @@ export class ResponseParser {
     for (let i = 1; i < lines.length; i++) {
       const colon = lines[i].indexOf(':');
       if (colon <= 0) throw new HttpProtocolError(`malformed header line ${JSON.stringify(lines[i].slice(0, 100))}`);
-      headers[lines[i].slice(0, colon).toLowerCase()] = lines[i].slice(colon + 1).trim();
+      const name = lines[i].slice(0, colon).toLowerCase();
+      const value = lines[i].slice(colon + 1).trim();
+      headers[name] = framingHeaders.has(name) && headers[name] !== undefined ? `${headers[name]}, ${value}` : value;
     }
     // An interim response, such as 100 Continue, precedes the real one.
     if (statusCode >= 100 && statusCode < 200) return true;
 
-    const connection = headers.connection?.toLowerCase();
-    const close = connection === 'close' || (status[1] === '0' && connection !== 'keep-alive');
+    // Connection contains a list of options, such as "keep-alive, close".
+    const options = (headers.connection ?? '').toLowerCase().split(',').map((option) => option.trim());
+    const close = options.includes('close') || (status[1] === '0' && !options.includes('keep-alive'));
     this.head = { statusCode, headers, close };
     this.framing = bodyFraming(this.method, statusCode, headers);
     if (this.framing.kind === 'close') this.head.close = true;

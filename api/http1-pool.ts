@@ -42,6 +42,8 @@ class Connection {
   exchange: Exchange | undefined;
   /** Whether an earlier response came over this connection, so the server may have closed it while idle. */
   reused = false;
+  /** Whether the pool's close() ended this connection, so its request fails instead of being sent again. */
+  closedByPool = false;
   idleSince = 0;
   private error: Error | undefined;
 
@@ -81,7 +83,9 @@ class Connection {
       this.fail(error as Error);
       return;
     }
-    if (response !== undefined) this.complete(response, !response.close && exchange.parser.leftover === 0);
+    // A server may respond before it has read the whole request body. A connection still sending that body
+    // would hold the next request behind it, and the server may never read it, so it is closed instead.
+    if (response !== undefined) this.complete(response, !response.close && exchange.parser.leftover === 0 && this.socket.writableLength === 0);
   }
 
   private onEnd(): void {
@@ -126,7 +130,8 @@ export class Http1Pool {
    * Sends one request, whose head (request line and headers, without the
    * blank line) and body are already encoded, and resolves with the whole
    * response. A request that an idle connection fails before any response is
-   * sent once more on a new connection when its method is idempotent.
+   * sent once more when its method is idempotent, on a new connection or on
+   * one that has just completed a response, but never on another idle one.
    */
   async request(method: string, head: string, body?: string): Promise<HttpResponse> {
     const text = body === undefined ? `${head}\r\n\r\n` : `${head}\r\n\r\n${body}`;
@@ -137,14 +142,17 @@ export class Http1Pool {
     try {
       return await connection.send(method, text, progress);
     } catch (error) {
-      if (!reused || progress.received || !idempotentMethods.has(method)) throw error;
+      if (!reused || progress.received || connection.closedByPool || !idempotentMethods.has(method)) throw error;
       return (await this.acquire(true)).send(method, text, { received: false });
     }
   }
 
-  /** Closes every connection. Requests in flight fail, and later ones open new connections. */
+  /** Closes every connection. Requests in flight fail, and requests still waiting for a connection or sent later open new connections. */
   close(): void {
-    for (const connection of this.connections) connection.socket.destroy();
+    for (const connection of this.connections) {
+      connection.closedByPool = true;
+      connection.socket.destroy();
+    }
   }
 
   private acquire(fresh = false): Promise<Connection> | Connection {
@@ -160,8 +168,10 @@ export class Http1Pool {
       connection.socket.ref();
       return connection;
     }
-    if (this.connections.size < this.options.maxSockets || fresh) return this.connect();
-    return new Promise((resolve) => this.waiting.push(resolve));
+    if (this.connections.size < this.options.maxSockets) return this.connect();
+    // A waiting request may already have taken the slot of the failed connection, so a retry waits as well, at
+    // the front. Waiters get only new connections or ones that have just responded, never idle ones.
+    return new Promise((resolve) => (fresh ? this.waiting.unshift(resolve) : this.waiting.push(resolve)));
   }
 
   private connect(): Connection {

@@ -88,3 +88,14 @@ test('malformed responses raise protocol errors', (t) => {
     t.regex(error?.message ?? '', message);
   }
 });
+
+test('conflicting Content-Length is rejected', (t) => {
+  const error = t.throws(() => parse('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 4\r\n\r\nokAB'), { instanceOf: HttpProtocolError });
+  t.regex(error?.message ?? '', /invalid Content-Length "2, 4"/);
+});
+
+test('close option in a Connection list', (t) => {
+  t.true(parse('HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 2\r\n\r\nok')?.close);
+  t.true(parse('HTTP/1.1 200 OK\r\nConnection: close\r\nConnection: x-other\r\nContent-Length: 2\r\n\r\nok')?.close);
+  t.false(parse('HTTP/1.0 200 OK\r\nConnection: Keep-Alive, x-other\r\nContent-Length: 2\r\n\r\nok')?.close);
+});

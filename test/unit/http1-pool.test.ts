@@ -10,21 +10,26 @@ interface TestServer {
   port: number;
   /** Connections the server has accepted so far. */
   connections: () => number;
+  /** Maximum number of connections the server has had open at once. */
+  maxOpen: () => number;
   close: () => Promise<void>;
 }
 
 async function listen(server: net.Server): Promise<TestServer> {
   let connections = 0;
+  let maxOpen = 0;
   const sockets = new Set<net.Socket>();
   server.on('connection', (socket: net.Socket) => {
     connections++;
     sockets.add(socket);
+    maxOpen = Math.max(maxOpen, sockets.size);
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
     connections: () => connections,
+    maxOpen: () => maxOpen,
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
@@ -171,4 +176,73 @@ test('idle connections do not keep the process alive', async (t) => {
   clearTimeout(timer);
   t.is(code, 0);
   t.is(output.trim(), '200');
+});
+
+
+test('retries stay within maxSockets', async (t) => {
+  // Drops the connections opened before the restart at their next request, as a restarted server would.
+  let restarted = false;
+  const server = await listen(net.createServer((socket) => {
+    const openedBeforeRestart = !restarted;
+    socket.on('data', () => {
+      if (restarted && openedBeforeRestart) socket.destroy();
+      else socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    });
+  }));
+  t.teardown(() => server.close());
+  const pool = new Http1Pool({ host: '127.0.0.1', port: server.port, maxSockets: 2 });
+  t.teardown(() => pool.close());
+  await Promise.all([0, 1].map(() => pool.request('GET', head('GET', '/', server.port))));
+  t.is(server.connections(), 2);
+
+  restarted = true;
+  const bodies = await Promise.all(Array.from({ length: 10 }, async () =>
+    (await pool.request('GET', head('GET', '/', server.port))).body.toString()));
+  t.deepEqual(bodies, Array.from({ length: 10 }, () => 'ok'));
+  t.is(server.maxOpen(), 2);
+});
+
+test('close fails requests in flight', async (t) => {
+  // Responds to the first request of each connection at once and to later ones after 200 ms.
+  const server = await listen(net.createServer((socket) => {
+    let requests = 0;
+    socket.on('data', () => {
+      requests++;
+      setTimeout(() => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'), requests === 1 ? 0 : 200);
+    });
+  }));
+  t.teardown(() => server.close());
+  const pool = new Http1Pool({ host: '127.0.0.1', port: server.port, maxSockets: 1 });
+  t.teardown(() => pool.close());
+  await pool.request('GET', head('GET', '/', server.port));
+  const pending = pool.request('GET', head('GET', '/', server.port));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  pool.close();
+  const error = await t.throwsAsync(pending);
+  t.is((error as NodeJS.ErrnoException).code, 'ECONNRESET');
+  t.is(server.connections(), 1);
+});
+
+test('early response while body is sent', async (t) => {
+  // The request after the early response hangs if it queues behind the unread body.
+  t.timeout(10_000);
+  // Responds to a POST at its first bytes and then stops reading, as a server rejecting a large upload may.
+  const server = await listen(net.createServer((socket) => socket.once('data', (chunk: Buffer) => {
+    if (chunk.toString('latin1').startsWith('POST')) {
+      socket.write('HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\n\r\n');
+      socket.pause();
+    } else {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    }
+  })));
+  t.teardown(() => server.close());
+  const pool = new Http1Pool({ host: '127.0.0.1', port: server.port, maxSockets: 1 });
+  t.teardown(() => pool.close());
+  // Larger than the loopback socket buffers, so much of the body is still queued when the response arrives.
+  const body = 'x'.repeat(32 * 1024 * 1024);
+  const rejected = await pool.request('POST', head('POST', '/', server.port, body.length), body);
+  t.is(rejected.statusCode, 413);
+  const response = await pool.request('GET', head('GET', '/', server.port));
+  t.is(response.body.toString(), 'ok');
+  t.is(server.connections(), 2);
 });
