@@ -6,7 +6,7 @@ import { parseFlags } from '../api/flags.js';
 import { waitForShutdownSignal } from '../api/signals.js';
 import { startScheduler } from './scheduler.js';
 
-const usage = 'tinykube scheduler --kubeconfig FILE [--percentage-of-nodes-to-score N] [--leader-elect [--leader-elect-identity ID]]';
+const usage = 'tinykube scheduler --kubeconfig FILE [--percentage-of-nodes-to-score N] [--max-queued-events N] [--leader-elect [--leader-elect-identity ID]]';
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseFlags(argv, usage, {
@@ -14,6 +14,7 @@ export async function run(argv: string[]): Promise<number> {
     'percentage-of-nodes-to-score': { type: 'string', help: 'Percentage of nodes to find feasible before scoring (0 adapts to the cluster size, 100 considers all)', default: '0' },
     'leader-elect': { type: 'boolean', help: 'Schedule only while holding the kube-system/kube-scheduler Lease', default: false },
     'leader-elect-identity': { type: 'string', help: 'Holder identity in the leader Lease (host name plus a random suffix by default)' },
+    'max-queued-events': { type: 'string', help: 'Events waiting to be written beyond which new ones are dropped, as in client-go', default: '1000' },
   });
   if (!parsed) return 0;
   const { kubeconfig } = parsed.values;
@@ -27,10 +28,17 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
 
+  const maxQueuedEvents = Number(parsed.values['max-queued-events']);
+  if (!Number.isInteger(maxQueuedEvents) || maxQueuedEvents < 1) {
+    console.error(`tinykube scheduler: invalid --max-queued-events "${parsed.values['max-queued-events']}": expected a positive integer`);
+    return 1;
+  }
+
   const client = ApiClient.fromKubeconfig(kubeconfig, 'tinykube-scheduler');
   const scheduler = await startScheduler({
     client,
     percentageOfNodesToScore: percentage || undefined,
+    maxQueuedEvents,
     leaderElect: parsed.values['leader-elect'],
     identity: parsed.values['leader-elect-identity'] || undefined,
   });

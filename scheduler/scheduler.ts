@@ -30,6 +30,8 @@ export interface SchedulerOptions {
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   logger?: Logger;
+  /** Events waiting to be written beyond which new ones are dropped (1,000, as client-go's event broadcaster). */
+  maxQueuedEvents?: number;
   /** Schedule only while holding the kube-system/kube-scheduler Lease, so that a standby scheduler can take over. */
   leaderElect?: boolean;
   /** The holder identity in the leader Lease. By default, the host name plus a random suffix. */
@@ -63,7 +65,7 @@ class Scheduler {
     this.logger = options.logger ?? createLogger('scheduler');
     this.queue = new SchedulingQueue({ initialBackoffMs: options.initialBackoffMs, maxBackoffMs: options.maxBackoffMs });
     this.algorithm = new ScheduleAlgorithm({ filters: defaultFilters, scores: defaultScores, percentageOfNodesToScore: options.percentageOfNodesToScore });
-    this.recorder = new EventRecorder({ client, component: options.schedulerName ?? defaultSchedulerName });
+    this.recorder = new EventRecorder({ client, component: options.schedulerName ?? defaultSchedulerName, maxBacklog: options.maxQueuedEvents });
     this.podInformer = new Informer<Pod>(client, podResource, { transform: slimPod });
     this.nodeInformer = new Informer<Node>(client, nodeResource);
 

@@ -1,11 +1,13 @@
 // Runs `bin/tinykube.js` with arguments as a child process, collecting its
-// log from stderr, and kills it with SIGKILL when the test ends.
+// output and its log from stderr, and kills it with SIGKILL when the test ends.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ExecutionContext } from 'ava';
 
 export interface RunningCommand {
   child: ChildProcess;
+  /** The stdout received so far. */
+  stdout(): string;
   /** The stderr received so far. */
   stderr(): string;
   /** Resolves with the exit code once the process exits. */
@@ -16,7 +18,11 @@ export function startCommand(t: ExecutionContext, args: string[], env: NodeJS.Pr
   const child = spawn(process.execPath, ['bin/tinykube.js', ...args], {
     cwd: new URL('../..', import.meta.url).pathname,
     env,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -26,5 +32,5 @@ export function startCommand(t: ExecutionContext, args: string[], env: NodeJS.Pr
   t.teardown(() => {
     child.kill('SIGKILL');
   });
-  return { child, stderr: () => stderr, exited };
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
