@@ -68,8 +68,7 @@ export class NodeLease {
       this.lease = await client.update(leases, { ...current, spec: { ...current.spec, holderIdentity: nodeName, leaseDurationSeconds, renewTime: now } });
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      await this.ensureNamespace();
-      this.lease = await client.create(leases, this.newLease(now));
+      this.lease = await this.createLease(now);
       this.options.logger.info('Created node lease', { node: nodeName });
     }
   }
@@ -86,6 +85,21 @@ export class NodeLease {
       },
       spec: { holderIdentity: this.options.nodeName, leaseDurationSeconds, renewTime: now },
     };
+  }
+
+  /**
+   * Creates the Lease. The apiserver makes kube-node-lease at start, so the
+   * namespace is created here only when the first create finds it missing.
+   */
+  private async createLease(now: string): Promise<Lease> {
+    const { client } = this.options;
+    try {
+      return await client.create(leases, this.newLease(now));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await this.ensureNamespace();
+      return client.create(leases, this.newLease(now));
+    }
   }
 
   /** Creates kube-node-lease if the apiserver has not, so the heartbeat works on a fresh cluster. */
