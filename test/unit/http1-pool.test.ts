@@ -12,6 +12,8 @@ interface TestServer {
   connections: () => number;
   /** Maximum number of connections the server has had open at once. */
   maxOpen: () => number;
+  /** Connections open now. */
+  open: () => number;
   close: () => Promise<void>;
 }
 
@@ -30,6 +32,7 @@ async function listen(server: net.Server): Promise<TestServer> {
     port: (server.address() as net.AddressInfo).port,
     connections: () => connections,
     maxOpen: () => maxOpen,
+    open: () => sockets.size,
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
@@ -89,7 +92,8 @@ test('a connection the server closed while idle is replaced', async (t) => {
   const pool = new Http1Pool({ host: '127.0.0.1', port: server.port, maxSockets: 1 });
   t.teardown(() => pool.close());
   await pool.request('GET', head('GET', '/first', server.port));
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // The server's side closes only once the pool has seen the end and closed its side too.
+  while (server.open() > 0) await new Promise((resolve) => setTimeout(resolve, 10));
   const response = await pool.request('POST', head('POST', '/second', server.port, 1), 'x');
   t.is(response.body.toString(), 'ok');
   t.is(server.connections(), 2);
