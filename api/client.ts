@@ -66,6 +66,19 @@ export interface ClientOptions {
   userAgent?: string;
   /** Connections for requests, and separately for watches (64 each by default). */
   maxSockets?: number;
+  /**
+   * Time a request may wait for its whole response before it fails with
+   * ETIMEDOUT, so a stalled apiserver or a half-open connection cannot hang a
+   * caller forever. 60 s by default, kube-apiserver's own limit on requests.
+   * Watches are not limited.
+   */
+  timeoutMs?: number;
+}
+
+/** The transports a client shares with the views that withTimeout() makes. */
+interface Transports {
+  agent: http.Agent;
+  pool: Http1Pool;
 }
 
 function query(params: Record<string, string | number | boolean | undefined>): string {
@@ -84,20 +97,27 @@ export class ApiClient {
   /** Carries every request whose whole response is read at once. */
   private readonly pool: Http1Pool;
   private readonly userAgent: string;
+  private readonly timeoutMs: number;
 
-  constructor(options: ClientOptions) {
+  constructor(private readonly options: ClientOptions, shared?: Transports) {
     this.server = new URL(options.server);
     if (this.server.protocol !== 'http:') throw new TypeError(`unsupported server URL ${options.server}: only http:// is served until the cluster has TLS`);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
+    this.agent = shared?.agent ?? new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
     // URL keeps the brackets of an IPv6 literal, which a socket address must not have.
     const host = this.server.hostname.replace(/^\[(.*)\]$/, '$1');
-    this.pool = new Http1Pool({ host, port: Number(this.server.port || 80), maxSockets: options.maxSockets ?? 64 });
+    this.pool = shared?.pool ?? new Http1Pool({ host, port: Number(this.server.port || 80), maxSockets: options.maxSockets ?? 64 });
+    this.timeoutMs = options.timeoutMs ?? 60_000;
     this.userAgent = options.userAgent ?? 'tinykube';
     if (/[\r\n]/.test(this.userAgent)) throw new TypeError(`invalid user agent ${JSON.stringify(this.userAgent)}: it must be one line`);
   }
 
   static fromKubeconfig(path: string, userAgent?: string): ApiClient {
     return new ApiClient({ server: readKubeconfig(path).server, userAgent });
+  }
+
+  /** Returns a client on the same connections whose requests time out after timeoutMs. Closing either closes both. */
+  withTimeout(timeoutMs: number): ApiClient {
+    return new ApiClient({ ...this.options, timeoutMs }, { agent: this.agent, pool: this.pool });
   }
 
   close(): void {
@@ -131,7 +151,7 @@ export class ApiClient {
 
     let response;
     try {
-      response = await this.pool.request(method, head, payload);
+      response = await this.pool.request(method, head, payload, this.timeoutMs);
     } catch (error) {
       throw new Error(`${method} ${this.server.origin}${path}: ${(error as Error).message}`, { cause: error });
     }

@@ -29,6 +29,9 @@ interface Exchange {
   reject: (error: Error) => void;
   /** Whether any byte of the response has arrived, shared with the sender. */
   progress: { received: boolean };
+  /** Time (from Date.now) after which the request fails, or 0 for none. */
+  deadline: number;
+  timeoutMs: number;
 }
 
 /** Builds the error of a connection closed before its response, as Node's http client words and codes it. */
@@ -44,6 +47,8 @@ class Connection {
   reused = false;
   /** Whether the pool's close() ended this connection, so its request fails instead of being sent again. */
   closedByPool = false;
+  /** Whether the request in flight ran out of time, which must not be sent again either. */
+  timedOut = false;
   idleSince = 0;
   private error: Error | undefined;
 
@@ -59,13 +64,22 @@ class Connection {
   }
 
   /** Writes one request. Afterwards, progress.received shows whether any of the response arrived. */
-  send(method: string, text: string, progress: { received: boolean }): Promise<HttpResponse> {
+  send(method: string, text: string, progress: { received: boolean }, timeoutMs = 0): Promise<HttpResponse> {
     // The server may have ended a connection between its release and this send.
     if (this.socket.destroyed) return Promise.reject(hangUp());
     return new Promise((resolve, reject) => {
-      this.exchange = { parser: new ResponseParser(method), resolve, reject, progress };
+      const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
+      this.exchange = { parser: new ResponseParser(method), resolve, reject, progress, deadline, timeoutMs };
       this.socket.write(text);
     });
+  }
+
+  /** Fails the request in flight when its deadline has passed, closing the connection, which may be stuck. */
+  expire(now: number): void {
+    const exchange = this.exchange;
+    if (exchange === undefined || exchange.deadline === 0 || exchange.deadline > now) return;
+    this.timedOut = true;
+    this.fail(Object.assign(new Error(`timed out after ${exchange.timeoutMs} ms waiting for the response`), { code: 'ETIMEDOUT' }));
   }
 
   private onData(chunk: Buffer): void {
@@ -121,6 +135,7 @@ export class Http1Pool {
   private readonly connections = new Set<Connection>();
   private readonly waiting: ((connection: Connection) => void)[] = [];
   private readonly idleTimeoutMs: number;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: PoolOptions) {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
@@ -133,22 +148,40 @@ export class Http1Pool {
    * sent once more when its method is idempotent, on a new connection or on
    * one that has just completed a response, but never on another idle one.
    */
-  async request(method: string, head: string, body?: string): Promise<HttpResponse> {
+  async request(method: string, head: string, body?: string, timeoutMs = 0): Promise<HttpResponse> {
     const text = body === undefined ? `${head}\r\n\r\n` : `${head}\r\n\r\n${body}`;
+    if (timeoutMs > 0) this.startSweeping();
     const connection = await this.acquire();
     // Read before the send, since a completed response marks the connection as reused.
     const reused = connection.reused;
     const progress = { received: false };
     try {
-      return await connection.send(method, text, progress);
+      return await connection.send(method, text, progress, timeoutMs);
     } catch (error) {
-      if (!reused || progress.received || connection.closedByPool || !idempotentMethods.has(method)) throw error;
-      return (await this.acquire(true)).send(method, text, { received: false });
+      if (!reused || progress.received || connection.closedByPool || connection.timedOut || !idempotentMethods.has(method)) throw error;
+      return (await this.acquire(true)).send(method, text, { received: false }, timeoutMs);
     }
+  }
+
+  /**
+   * Checks the deadlines of requests in flight four times a second. One
+   * shared timer costs less than a timer for each of thousands of requests a
+   * second, and a timeout a quarter second late does not matter.
+   */
+  private startSweeping(): void {
+    if (this.sweeper !== undefined) return;
+    this.sweeper = setInterval(() => {
+      const now = Date.now();
+      for (const connection of this.connections) connection.expire(now);
+    }, 250);
+    // The sweep must not keep the process alive.
+    this.sweeper.unref();
   }
 
   /** Closes every connection. Requests in flight fail, and requests still waiting for a connection or sent later open new connections. */
   close(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
     for (const connection of this.connections) {
       connection.closedByPool = true;
       connection.socket.destroy();

@@ -26,8 +26,14 @@ export function setLogSink(write: (line: string) => void): void {
   sink = write;
 }
 
+/** Returns an error's message followed by its cause's, unless the message already ends with it, as wrappers often include it. */
+function errorText(error: Error): string {
+  const cause = error.cause instanceof Error ? error.cause.message : '';
+  return cause === '' || error.message.endsWith(cause) ? error.message : `${error.message}: ${cause}`;
+}
+
 function formatValue(value: unknown): string {
-  if (value instanceof Error) return JSON.stringify(value.cause instanceof Error ? `${value.message}: ${value.cause.message}` : value.message);
+  if (value instanceof Error) return JSON.stringify(errorText(value));
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
   return JSON.stringify(value);

@@ -5,6 +5,7 @@ import { ApiClient } from '../api/client.js';
 import { parseFlags, UsageError } from '../api/flags.js';
 import { createLogger, setLogLevel } from '../api/log.js';
 import { waitForShutdownSignal } from '../api/signals.js';
+import { exitOnLostLeadership } from './framework/leaderelection.js';
 import { startControllerManager } from './manager.js';
 
 const usage = 'tinykube controller-manager --kubeconfig FILE [FLAGS]';
@@ -53,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
     client,
     leaderElect: values['leader-elect'],
     identity: values['leader-elect-identity'] || undefined,
+    onLostLeadership: () => exitOnLostLeadership('controller-manager'),
     nodeMonitorGracePeriodSeconds: parseDurationSeconds(values['node-monitor-grace-period']),
     defaultTolerationSeconds: parseCount('default-not-ready-toleration-seconds', values['default-not-ready-toleration-seconds']),
     workers: Math.max(1, parseCount('concurrent-syncs', values['concurrent-syncs'])),

@@ -25,6 +25,8 @@ export interface ControllerManagerOptions {
   defaultTolerationSeconds?: number;
   /** Concurrent reconciles per controller (5 for ReplicaSets and Deployments, as upstream; others get 2). */
   workers?: number;
+  /** Runs when the leader Lease is lost; the command exits, as kube-controller-manager does. */
+  onLostLeadership?(): void;
   /** Leader election timings, shortened by tests. */
   leaseDurationSeconds?: number;
   renewDeadlineMs?: number;

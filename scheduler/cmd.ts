@@ -4,6 +4,7 @@
 import { ApiClient } from '../api/client.js';
 import { parseFlags } from '../api/flags.js';
 import { waitForShutdownSignal } from '../api/signals.js';
+import { exitOnLostLeadership } from '../controllers/framework/leaderelection.js';
 import { startScheduler } from './scheduler.js';
 
 const usage = 'tinykube scheduler --kubeconfig FILE [--percentage-of-nodes-to-score N] [--max-queued-events N] [--leader-elect [--leader-elect-identity ID]]';
@@ -41,6 +42,7 @@ export async function run(argv: string[]): Promise<number> {
     maxQueuedEvents,
     leaderElect: parsed.values['leader-elect'],
     identity: parsed.values['leader-elect-identity'] || undefined,
+    onLostLeadership: () => exitOnLostLeadership('scheduler'),
   });
   await waitForShutdownSignal();
   await scheduler.stop();

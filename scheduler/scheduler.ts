@@ -36,6 +36,8 @@ export interface SchedulerOptions {
   leaderElect?: boolean;
   /** The holder identity in the leader Lease. By default, the host name plus a random suffix. */
   identity?: string;
+  /** Runs when the leader Lease is lost; the command exits, as kube-scheduler does. */
+  onLostLeadership?(): void;
   /** Leader election timings, shortened by tests. */
   leaseDurationSeconds?: number;
   renewDeadlineMs?: number;

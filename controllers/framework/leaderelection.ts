@@ -24,7 +24,10 @@ export interface LeaderElectionOptions {
   /** Interval between attempts to acquire or renew (2 s). */
   retryPeriodMs?: number;
   onStartedLeading(): Promise<void> | void;
+  /** Runs whenever leading ends: on stop() and when the Lease is lost. */
   onStoppedLeading(): Promise<void> | void;
+  /** Runs after onStoppedLeading when the Lease is lost rather than given up by stop(). */
+  onLostLeadership?(): Promise<void> | void;
   now?: () => number;
   logger?: Logger;
 }
@@ -90,7 +93,7 @@ export class LeaderElector {
     while (this.running) {
       let renewed = false;
       try {
-        renewed = await this.tryAcquireOrRenew();
+        renewed = await this.tryAcquireOrRenew(this.client.withTimeout(this.requestTimeoutMs()));
       } catch (error) {
         this.logger.warn('Failed to acquire or renew leader lease', { err: error });
       }
@@ -104,9 +107,20 @@ export class LeaderElector {
       } else if (this.leading && this.now() - this.lastRenewal > this.renewDeadlineMs) {
         this.logger.error('Failed to renew leader lease within the renew deadline, stopping leading', { renewDeadlineMs: this.renewDeadlineMs });
         await this.stopLeading();
+        await this.options.onLostLeadership?.();
       }
       await this.sleep(this.retryPeriodMs);
     }
+  }
+
+  /**
+   * Returns the time each Lease request may take: half of what is left of the
+   * renew deadline while leading. A GET and a PUT that both hang then still end
+   * before the deadline, so the leader steps down before its Lease expires.
+   */
+  private requestTimeoutMs(): number {
+    const left = this.leading ? this.renewDeadlineMs - (this.now() - this.lastRenewal) : this.renewDeadlineMs;
+    return Math.max(250, Math.floor(left / 2));
   }
 
   private async stopLeading(): Promise<void> {
@@ -125,14 +139,14 @@ export class LeaderElector {
   }
 
   /** Returns whether this candidate holds the Lease after the attempt. */
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private async tryAcquireOrRenew(client: ApiClient): Promise<boolean> {
     const now = this.now();
     let lease: Lease;
     try {
-      lease = await this.client.get<Lease>(leases, this.namespace, this.name);
+      lease = await client.get<Lease>(leases, this.namespace, this.name);
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      return this.create(now);
+      return this.create(client, now);
     }
 
     const spec = lease.spec ?? {};
@@ -154,7 +168,7 @@ export class LeaderElector {
       leaseTransitions: spec.holderIdentity === this.identity ? transitions : transitions + 1,
     };
     try {
-      await this.client.update<Lease>(leases, lease);
+      await client.update<Lease>(leases, lease);
       return true;
     } catch (error) {
       if (isConflict(error)) return false;
@@ -162,7 +176,7 @@ export class LeaderElector {
     }
   }
 
-  private async create(now: number): Promise<boolean> {
+  private async create(client: ApiClient, now: number): Promise<boolean> {
     const lease: Lease = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -176,7 +190,7 @@ export class LeaderElector {
       },
     };
     try {
-      await this.client.create<Lease>(leases, lease);
+      await client.create<Lease>(leases, lease);
       return true;
     } catch (error) {
       if (isAlreadyExists(error) || isConflict(error)) return false;
@@ -208,6 +222,8 @@ export interface LeaderElectedOptions {
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
   logger: Logger;
+  /** Runs after the component stops when the Lease is lost, rather than given up by stop(). */
+  onLostLeadership?(): void;
 }
 
 /** A component that leader election starts and stops. */
@@ -237,8 +253,9 @@ export function runWhileLeading(options: LeaderElectedOptions, start: () => Prom
       const current = running;
       running = undefined;
       await (await current)?.stop();
-      options.logger.info('Stopped after losing leadership', { lease: `kube-system/${options.name}`, identity });
+      options.logger.info('Stopped leading', { lease: `kube-system/${options.name}`, identity });
     },
+    onLostLeadership: options.onLostLeadership,
   });
   elector.start();
   return {
@@ -247,4 +264,15 @@ export function runWhileLeading(options: LeaderElectedOptions, start: () => Prom
       await (await running)?.stop();
     },
   };
+}
+
+/**
+ * Ends the process after the leader Lease is lost, as kube-scheduler and
+ * kube-controller-manager do: requests that the old leader still has in
+ * flight die with it, instead of landing after a new leader has taken over.
+ * A supervisor, such as systemd, starts it again as a candidate.
+ */
+export function exitOnLostLeadership(component: string): never {
+  createLogger(component).error('Leader election lost, exiting');
+  process.exit(1);
 }

@@ -1,4 +1,6 @@
-import test from 'ava';
+import net from 'node:net';
+import test, { type ExecutionContext } from 'ava';
+import { ApiClient } from '../../api/client.js';
 import { leases, replicaSets } from '../../api/resources.js';
 import type { Lease, ReplicaSet } from '../../api/types.js';
 import { startControllerManager } from '../../controllers/manager.js';
@@ -75,4 +77,52 @@ test('a lease of a crashed leader is taken over after it expires', async (t) => 
   });
   t.true(Date.now() - started >= 2000, 'the successor waited for the lease to expire');
   t.is(lease.spec.leaseTransitions, 1);
+});
+
+/** Starts a TCP proxy to port that can stop forwarding, as a network partition would, while keeping connections open. */
+async function freezableProxy(t: ExecutionContext, port: number): Promise<{ url: string; freeze(): void }> {
+  let frozen = false;
+  const sockets = new Set<net.Socket>();
+  const proxy = net.createServer((inbound) => {
+    const outbound = net.connect(port, '127.0.0.1');
+    for (const socket of [inbound, outbound]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => sockets.delete(socket));
+    }
+    inbound.on('data', (chunk: Buffer) => frozen || outbound.write(chunk));
+    outbound.on('data', (chunk: Buffer) => frozen || inbound.write(chunk));
+    inbound.on('close', () => outbound.destroy());
+    outbound.on('close', () => inbound.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  t.teardown(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => proxy.close(resolve));
+  });
+  return { url: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`, freeze: () => (frozen = true) };
+}
+
+test('leader cut off from the apiserver steps down before its lease expires', async (t) => {
+  const cluster = await startCluster({ withoutManager: true });
+  t.teardown(() => cluster.close());
+  const proxy = await freezableProxy(t, Number(new URL(cluster.api.url).port));
+  const client = new ApiClient({ server: proxy.url });
+  t.teardown(() => client.close());
+
+  let lostAt = 0;
+  const manager = await startControllerManager({
+    client, leaderElect: true, identity: 'cut-off', ...timings,
+    onLostLeadership: () => {
+      lostAt = Date.now();
+    },
+  });
+  t.teardown(() => manager.stop());
+  await waitFor('the leader', async () => (await cluster.client.get<Lease>(leases, 'kube-system', 'kube-controller-manager')).spec.holderIdentity === 'cut-off');
+
+  proxy.freeze();
+  const frozenAt = Date.now();
+  await waitFor('the leader to step down', async () => lostAt > 0, 10_000);
+  // Requests that hang must not hold the leader past its renew deadline, nor past the lease another candidate waits out.
+  t.true(lostAt - frozenAt < timings.leaseDurationSeconds * 1000, `stepped down after ${lostAt - frozenAt} ms`);
 });

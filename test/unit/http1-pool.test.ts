@@ -250,3 +250,18 @@ test('early response while body is sent', async (t) => {
   t.is(response.body.toString(), 'ok');
   t.is(server.connections(), 2);
 });
+
+test('request without a response times out', async (t) => {
+  // Reads requests and never responds, as a stalled server or a half-open connection would.
+  const server = await listen(net.createServer((socket) => socket.resume()));
+  t.teardown(() => server.close());
+  const pool = new Http1Pool({ host: '127.0.0.1', port: server.port, maxSockets: 1 });
+  t.teardown(() => pool.close());
+  const started = Date.now();
+  const error = await t.throwsAsync(pool.request('GET', head('GET', '/', server.port), undefined, 300));
+  t.is((error as NodeJS.ErrnoException).code, 'ETIMEDOUT');
+  t.regex(error?.message ?? '', /timed out after 300 ms/);
+  t.true(Date.now() - started < 2_000);
+  // A request that timed out is not sent again, even an idempotent one.
+  t.is(server.connections(), 1);
+});
