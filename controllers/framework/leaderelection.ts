@@ -11,6 +11,7 @@ import { ApiClient, isAlreadyExists, isConflict, isNotFound } from '../../api/cl
 import { createLogger, type Logger } from '../../api/log.js';
 import { leases } from '../../api/resources.js';
 import type { Lease } from '../../api/types.js';
+import { EventRecorder } from './events.js';
 
 export interface LeaderElectionOptions {
   client: ApiClient;
@@ -239,6 +240,9 @@ export interface Stoppable {
 export function runWhileLeading(options: LeaderElectedOptions, start: () => Promise<Stoppable>): Stoppable {
   const identity = options.identity ?? `${hostname()}_${randomUUID()}`;
   let running: Promise<Stoppable> | undefined;
+  // Like client-go's resource locks, record each change of leader as an event on the Lease.
+  const recorder = new EventRecorder({ client: options.client, component: options.name });
+  const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: options.name, namespace: 'kube-system' } };
   const elector = new LeaderElector({
     client: options.client,
     identity,
@@ -247,12 +251,14 @@ export function runWhileLeading(options: LeaderElectedOptions, start: () => Prom
     renewDeadlineMs: options.renewDeadlineMs,
     retryPeriodMs: options.retryPeriodMs,
     onStartedLeading: () => {
+      recorder.event(lease, 'Normal', 'LeaderElection', `${identity} became leader`);
       running = start();
     },
     onStoppedLeading: async () => {
       const current = running;
       running = undefined;
       await (await current)?.stop();
+      recorder.event(lease, 'Normal', 'LeaderElection', `${identity} stopped leading`);
       options.logger.info('Stopped leading', { lease: `kube-system/${options.name}`, identity });
     },
     onLostLeadership: options.onLostLeadership,
@@ -262,6 +268,7 @@ export function runWhileLeading(options: LeaderElectedOptions, start: () => Prom
     stop: async () => {
       await elector.stop();
       await (await running)?.stop();
+      await recorder.flush();
     },
   };
 }

@@ -3,8 +3,8 @@
 // it stops.
 
 import test from 'ava';
-import { leases } from '../../api/resources.js';
-import type { Lease } from '../../api/types.js';
+import { events, leases } from '../../api/resources.js';
+import type { Event, Lease } from '../../api/types.js';
 import { startScheduler } from '../../scheduler/scheduler.js';
 import { startCommand } from '../helpers/command.js';
 import { newNode, newPod } from './builders.js';
@@ -34,6 +34,16 @@ test('standby scheduler takes over the lease', async (t) => {
   await waitFor('the second scheduler to lead', async () => ((await holder(cluster)) === 'second' ? true : undefined));
   await cluster.createPod(newPod('after'));
   t.is(await cluster.boundNode('after'), 'node-a');
+
+  // Each change of leader is an event on the Lease, as kubectl get events -n kube-system shows.
+  const messages = await waitFor('leader election events', async () => {
+    const list = await cluster.client.list<Event>(events, { namespace: 'kube-system' });
+    const found = list.items.filter((event) => event.reason === 'LeaderElection' && event.involvedObject.kind === 'Lease').map((event) => event.message);
+    return found.length >= 3 ? found : undefined;
+  });
+  t.true(messages.includes('first became leader'));
+  t.true(messages.includes('first stopped leading'));
+  t.true(messages.includes('second became leader'));
 });
 
 test('scheduler command elects itself and stops on SIGTERM', async (t) => {
