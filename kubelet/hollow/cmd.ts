@@ -25,7 +25,8 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   };
   if (!kubeconfig) return fail('missing --kubeconfig');
-  if (!count || !/^\d+$/.test(count) || Number(count) < 1) return fail(`invalid --count "${count ?? ''}": expected a positive integer`);
+  if (count === undefined) return fail('missing --count');
+  if (!/^\d+$/.test(count) || Number(count) < 1) return fail(`invalid --count "${count}": expected a positive integer`);
   if (!isValidQuantity(cpu)) return fail(`invalid --cpu "${cpu}": expected a quantity such as 8 or 500m`);
   if (!isValidQuantity(memory)) return fail(`invalid --memory "${memory}": expected a quantity such as 32Gi`);
   const maxPods = parsed.values['max-pods'];
