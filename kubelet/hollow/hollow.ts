@@ -1,7 +1,10 @@
 // Hollow nodes, as kubemark and kwok run them: many simulated nodes in one
 // process. Each registers a Node and renews its Lease. Pods bound to it are
 // reported Running and Ready without running anything, and pods being deleted
-// are removed at once. One pod watch serves all the nodes.
+// are removed at once. One pod watch serves all the nodes. A failed status
+// write or deletion is retried with a per-pod backoff, and a periodic resync
+// queues any bound pod still short of its hollow state, as the kubelet's
+// status manager and sync loop do.
 
 import { isAlreadyExists, isConflict, isNotFound, patchContentTypes, type ApiClient } from '../../api/client.js';
 import { Informer, objectKey, type ReadonlyDeep } from '../../api/informer.js';
@@ -10,6 +13,7 @@ import { nodes as nodeResource, pods as podResource, resourcePath } from '../../
 import type { KubeObject, Node, Pod } from '../../api/types.js';
 import { NodeLease } from '../lease.js';
 import { maxHollowNodes, nodeAddress, PodAddressPool } from './addresses.js';
+import { KeyedBackoff } from './backoff.js';
 import { hollowNode } from './node.js';
 import { runningPodStatus } from './pod-status.js';
 import { RequestPool } from './pool.js';
@@ -25,6 +29,12 @@ export interface HollowNodesOptions {
   leaseRenewIntervalMs?: number;
   /** Concurrent API requests for registration, status and deletion. */
   concurrency?: number;
+  /** Wait in ms before a failed pod status write or deletion is sent again, doubled per failure in a row. The default is 1 s. */
+  initialBackoffMs?: number;
+  /** Maximum wait in ms between retries of a failed pod status write or deletion. The default is 30 s. */
+  maxBackoffMs?: number;
+  /** Period in ms of the resync that queues every bound pod not yet in its hollow state. The default is 60 s, as the kubelet's syncFrequency. */
+  resyncIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -53,21 +63,39 @@ class HollowNodes {
   private readonly podInformer: Informer<Pod>;
   /** Pod uid to the address it was given, to return it when the pod goes. */
   private readonly podAddresses = new Map<string, { node: HollowNodeState; address: string }>();
-  /** Pod keys with a status write or deletion queued or in flight. */
+  /** Pod keys with a sync queued that has not started. */
   private readonly pending = new Set<string>();
+  /** Pod keys with a sync in flight. A key has one sync in flight at most, as client-go's work queue processes a key. */
+  private readonly syncing = new Set<string>();
+  /** Pod keys whose pod changed during their sync, to be queued again when it ends. */
+  private readonly dirty = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
+  /**
+   * Pod key to the resourceVersion that a successful status write or
+   * deletion was based on, kept until the watch delivers the result, so that
+   * a resync does not send the same write again while the cache is behind.
+   */
+  private readonly written = new Map<string, string | undefined>();
+  /** Backoff of pods whose last sync failed, by pod key. */
+  private readonly retries: KeyedBackoff;
   private leaseTimer: NodeJS.Timeout | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
   private running = true;
 
   constructor(private readonly options: HollowNodesOptions) {
     this.logger = options.logger ?? createLogger('hollow-nodes');
     this.pool = new RequestPool(options.concurrency ?? 32);
+    this.retries = new KeyedBackoff({ initialMs: options.initialBackoffMs ?? 1000, maxMs: options.maxBackoffMs ?? 30_000 }, (key) => this.retry(key));
     // Only bound pods concern a node, so pods waiting for the scheduler never reach this process.
     this.podInformer = new Informer<Pod>(options.client, podResource, { logger: this.logger, transform: slimPod, fieldSelector: 'spec.nodeName!=' });
     this.podInformer.addEventHandler({
       add: (pod) => this.onPod(pod),
       update: (_old, pod) => this.onPod(pod),
-      delete: (pod) => this.releaseAddress(pod),
+      delete: (pod) => {
+        this.releaseAddress(pod);
+        this.retries.reset(objectKey(pod));
+        this.written.delete(objectKey(pod));
+      },
     });
   }
 
@@ -78,6 +106,8 @@ class HollowNodes {
   async start(): Promise<void> {
     const { count } = this.options;
     if (!Number.isInteger(count) || count < 1 || count > maxHollowNodes) throw new RangeError(`invalid hollow node count ${count}: expected 1 to ${maxHollowNodes}`);
+    const resyncIntervalMs = this.options.resyncIntervalMs ?? 60_000;
+    if (!(resyncIntervalMs > 0)) throw new RangeError(`invalid resync interval ${resyncIntervalMs} ms: expected a positive number`);
     const prefix = this.options.namePrefix ?? 'hollow-';
     const started = Date.now();
     this.logger.info('Registering hollow nodes', { count, prefix });
@@ -89,12 +119,15 @@ class HollowNodes {
 
     this.podInformer.start();
     await this.podInformer.waitForSync();
+    this.startResync(resyncIntervalMs);
     this.logger.info('Hollow nodes running', { count, tookMs: Date.now() - started });
   }
 
   async stop(): Promise<void> {
     this.running = false;
     clearInterval(this.leaseTimer);
+    clearInterval(this.resyncTimer);
+    this.retries.stop();
     this.podInformer.stop();
     await Promise.allSettled([...this.inFlight]);
     this.logger.info('Hollow nodes stopped', { count: this.nodes.size });
@@ -154,31 +187,107 @@ class HollowNodes {
     }
   }
 
-  private onPod(pod: ReadonlyDeep<Pod>): void {
+  private startResync(intervalMs: number): void {
+    this.resyncTimer = setInterval(() => this.resync(), intervalMs);
+    this.resyncTimer.unref();
+  }
+
+  /** Queues every cached pod that is bound here and not yet in its hollow state, in case an event or a retry was missed. */
+  private resync(): void {
+    let queued = 0;
+    for (const pod of this.podInformer.list()) {
+      const key = objectKey(pod);
+      // A write whose result has not come back yet is skipped for one period only, in case the apiserver lost the write.
+      const skip = this.written.has(key) && this.written.get(key) === pod.metadata.resourceVersion;
+      this.written.delete(key);
+      if (skip) continue;
+      // A pod waiting out its backoff is left to its retry, so that a resync during an outage does not resend every failed request at once.
+      if (this.syncing.has(key) || this.retries.isWaiting(key)) continue;
+      if (this.enqueue(pod)) queued++;
+    }
+    if (queued > 0) this.logger.debug('Resync queued pods', { count: queued });
+  }
+
+  /** Returns the node of a pod that is bound to one of these nodes and not yet in its hollow state, or undefined. */
+  private nodeToSync(pod: ReadonlyDeep<Pod>): HollowNodeState | undefined {
     const node = pod.spec.nodeName ? this.nodes.get(pod.spec.nodeName) : undefined;
-    if (!node || !this.running) return;
-    if (!pod.metadata.deletionTimestamp && (pod.status?.phase === 'Running' || isTerminal(pod))) return;
+    if (!node) return undefined;
+    if (!pod.metadata.deletionTimestamp && (pod.status?.phase === 'Running' || isTerminal(pod))) return undefined;
+    return node;
+  }
+
+  private onPod(pod: ReadonlyDeep<Pod>): void {
+    // A new version of the pod is the result of any earlier write, or makes that write stale.
+    this.written.delete(objectKey(pod));
+    this.enqueue(pod);
+  }
+
+  /**
+   * Queues a sync of pod if it needs one and none is queued yet, and returns
+   * whether it queued one. A pod with a sync in flight is queued again when
+   * that sync ends.
+   */
+  private enqueue(pod: ReadonlyDeep<Pod>): boolean {
+    const node = this.nodeToSync(pod);
+    if (!node || !this.running) return false;
     const key = objectKey(pod);
-    if (this.pending.has(key)) return;
+    if (this.syncing.has(key)) {
+      this.dirty.add(key);
+      return false;
+    }
+    if (this.pending.has(key)) return false;
     this.pending.add(key);
     this.track(this.pool.run(() => this.sync(key, node)));
+    return true;
+  }
+
+  /** Queues the pod of a retry that has come due, or resets its backoff if the pod is gone or needs no sync any more. */
+  private retry(key: string): void {
+    // The sync in flight either succeeds or schedules the next retry itself.
+    if (this.syncing.has(key)) return;
+    const pod = this.podInformer.get(key);
+    if (!pod || !this.nodeToSync(pod)) {
+      this.retries.reset(key);
+      return;
+    }
+    this.enqueue(pod);
+  }
+
+  private async sync(key: string, node: HollowNodeState): Promise<void> {
+    this.pending.delete(key);
+    this.syncing.add(key);
+    try {
+      await this.syncPod(key, node);
+    } finally {
+      this.syncing.delete(key);
+      const latest = this.dirty.delete(key) ? this.podInformer.get(key) : undefined;
+      if (latest) this.enqueue(latest);
+    }
   }
 
   /** Brings one pod to its hollow state: deleted if it is being deleted, Running and Ready otherwise. */
-  private async sync(key: string, node: HollowNodeState): Promise<void> {
-    this.pending.delete(key);
+  private async syncPod(key: string, node: HollowNodeState): Promise<void> {
     const pod = this.podInformer.get(key);
-    if (!pod || !this.running) return;
+    if (!this.running) return;
+    if (!pod) {
+      this.retries.reset(key);
+      return;
+    }
     const { client } = this.options;
     const identity = { pod: key, node: node.name };
     try {
       if (pod.metadata.deletionTimestamp) {
         // Nothing runs, so there is nothing to stop: finish the deletion at once.
         await client.delete(podResource, pod.metadata.namespace, pod.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+        this.written.set(key, pod.metadata.resourceVersion);
+        this.retries.reset(key);
         this.logger.debug('Deleted pod', identity);
         return;
       }
-      if (pod.status?.phase === 'Running' || isTerminal(pod)) return;
+      if (pod.status?.phase === 'Running' || isTerminal(pod)) {
+        this.retries.reset(key);
+        return;
+      }
       const address = this.addressFor(pod, node);
       if (!address) {
         this.logger.warn('No pod address left on hollow node', identity);
@@ -188,16 +297,32 @@ class HollowNodes {
       const status = runningPodStatus(pod, nodeAddress(node.index), address, Date.now());
       // The patched pod comes back on the watch, so the response is not parsed.
       await client.send('PATCH', resourcePath(podResource, pod.metadata.namespace, pod.metadata.name ?? '', 'status'), { status }, patchContentTypes.merge);
+      this.written.set(key, pod.metadata.resourceVersion);
+      this.retries.reset(key);
       this.logger.debug('Pod running', identity);
     } catch (error) {
-      if (isNotFound(error)) return;
-      if (isConflict(error)) {
-        // The pod changed under us; its update event queues it again.
-        this.logger.debug('Pod changed during sync', identity);
-        return;
-      }
-      this.logger.warn('Failed to sync pod on hollow node', { ...identity, err: error });
+      this.onSyncError(key, identity, error);
     }
+  }
+
+  /** Schedules the retry of a failed sync, except where a watch event or nothing at all follows. */
+  private onSyncError(key: string, identity: { pod: string; node: string }, error: unknown): void {
+    if (isNotFound(error)) {
+      this.retries.reset(key);
+      return;
+    }
+    if (isConflict(error)) {
+      // The pod changed during the request, so its update event queues it again. The resync covers an event that never comes.
+      this.logger.debug('Pod changed during sync', identity);
+      return;
+    }
+    // A request that stop() cut short is not retried.
+    if (!this.running) return;
+    const { delayMs, failures } = this.retries.schedule(key);
+    const fields = { ...identity, retryInMs: delayMs, failures, err: error };
+    // An apiserver outage fails every pod at once, so only the first failure in a row of each pod is a warning.
+    if (failures === 1) this.logger.warn('Failed to sync pod on hollow node, retrying', fields);
+    else this.logger.debug('Failed to sync pod on hollow node again, retrying', fields);
   }
 
   private addressFor(pod: ReadonlyDeep<Pod>, node: HollowNodeState): string | undefined {
