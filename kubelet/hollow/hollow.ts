@@ -6,13 +6,13 @@
 // queues any bound pod still short of its hollow state, as the kubelet's
 // status manager and sync loop do.
 
-import { isAlreadyExists, isConflict, isNotFound, patchContentTypes, type ApiClient } from '../../api/client.js';
+import { ApiError, isAlreadyExists, isConflict, isNotFound, patchContentTypes, type ApiClient } from '../../api/client.js';
 import { Informer, objectKey, type ReadonlyDeep } from '../../api/informer.js';
 import { createLogger, type Logger } from '../../api/log.js';
 import { nodes as nodeResource, pods as podResource, resourcePath } from '../../api/resources.js';
 import type { KubeObject, Node, Pod } from '../../api/types.js';
 import { NodeLease } from '../lease.js';
-import { maxHollowNodes, nodeAddress, PodAddressPool } from './addresses.js';
+import { assignIndexes, maxHollowNodes, nodeAddress, PodAddressPool } from './addresses.js';
 import { KeyedBackoff } from './backoff.js';
 import { hollowNode } from './node.js';
 import { runningPodStatus } from './pod-status.js';
@@ -29,7 +29,7 @@ export interface HollowNodesOptions {
   leaseRenewIntervalMs?: number;
   /** Concurrent API requests for registration, status and deletion. */
   concurrency?: number;
-  /** Wait in ms before a failed pod status write or deletion is sent again, doubled per failure in a row. The default is 1 s. */
+  /** Wait in ms before a failed registration, pod status write or deletion is sent again, doubled per failure in a row. The default is 1 s. */
   initialBackoffMs?: number;
   /** Maximum wait in ms between retries of a failed pod status write or deletion. The default is 30 s. */
   maxBackoffMs?: number;
@@ -78,6 +78,11 @@ class HollowNodes {
   private readonly written = new Map<string, string | undefined>();
   /** Backoff of pods whose last sync failed, by pod key. */
   private readonly retries: KeyedBackoff;
+  /** Nodes still to register, with the index of their addresses. */
+  private pendingRegistrations: { name: string; index: number }[] = [];
+  /** Lease renewals that failed since the last summary, and the last error, logged once a period rather than once a node. */
+  private leaseFailures = 0;
+  private lastLeaseError: unknown;
   private leaseTimer: NodeJS.Timeout | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private running = true;
@@ -112,7 +117,13 @@ class HollowNodes {
     const started = Date.now();
     this.logger.info('Registering hollow nodes', { count, prefix });
 
-    await Promise.all(Array.from({ length: count }, (_, index) => this.pool.run(() => this.register(`${prefix}${index}`, index))));
+    const names = Array.from({ length: count }, (_, position) => `${prefix}${position}`);
+    await this.untilReachable('list nodes', async () => {
+      const existing = await this.options.client.list<Node>(nodeResource);
+      const indexes = assignIndexes(names, new Map(existing.items.map((node) => [node.metadata.name ?? '', node.spec?.podCIDR])));
+      this.pendingRegistrations = names.map((name, position) => ({ name, index: indexes[position] }));
+    });
+    await this.untilReachable('register hollow nodes', () => this.registerPending());
     // Leases before pods: a node must look alive before the pods on it are reported.
     await Promise.all([...this.nodes.values()].map((node) => this.pool.run(() => this.renewLease(node))));
     this.startLeaseRenewal();
@@ -134,6 +145,44 @@ class HollowNodes {
   }
 
   /** Creates the Node, or takes over an existing Node of that name by rewriting its status. */
+  /**
+   * Runs fn until it succeeds, waiting initialBackoffMs and doubling to 10 s
+   * between attempts that fail to reach the apiserver, as the kubelet keeps
+   * trying to register. Other errors, such as an invalid name, end the attempts.
+   */
+  private async untilReachable(description: string, fn: () => Promise<void>): Promise<void> {
+    for (let delayMs = this.options.initialBackoffMs ?? 1000; ; delayMs = Math.min(delayMs * 2, 10_000)) {
+      try {
+        await fn();
+        return;
+      } catch (error) {
+        // A response from the apiserver is in the cause chain; without one, the apiserver was not reached.
+        let cause: unknown = error;
+        while (cause instanceof Error && !(cause instanceof ApiError) && cause.cause !== undefined) cause = cause.cause;
+        const retryable = !(cause instanceof ApiError) || cause.code >= 500 || cause.code === 429;
+        if (!retryable || !this.running) throw error;
+        this.logger.warn(`Failed to ${description}, retrying`, { retryInMs: delayMs, err: error });
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
+  /** Registers the nodes not registered yet, all at once, and throws the first failure after the rest have finished. */
+  private async registerPending(): Promise<void> {
+    const failed: { name: string; index: number }[] = [];
+    let firstError: unknown;
+    await Promise.all(this.pendingRegistrations.map((entry) => this.pool.run(async () => {
+      try {
+        await this.register(entry.name, entry.index);
+      } catch (error) {
+        failed.push(entry);
+        firstError ??= error;
+      }
+    })));
+    this.pendingRegistrations = failed;
+    if (failed.length > 0) throw new Error(`${failed.length} of the hollow nodes not registered`, { cause: firstError });
+  }
+
   private async register(name: string, index: number): Promise<void> {
     const { client } = this.options;
     const desired = hollowNode(name, index, {
@@ -167,6 +216,10 @@ class HollowNodes {
     let tick = 0;
     this.leaseTimer = setInterval(() => {
       const slot = tick++ % slots;
+      if (slot === 0 && this.leaseFailures > 0) {
+        this.logger.warn('Failed to renew node leases, retrying next period', { failed: this.leaseFailures, err: this.lastLeaseError });
+        this.leaseFailures = 0;
+      }
       for (let i = slot; i < states.length; i += slots) {
         const node = states[i];
         // Skip a node whose previous renewal is still waiting for the apiserver.
@@ -181,7 +234,9 @@ class HollowNodes {
     try {
       await node.lease.renew();
     } catch (error) {
-      this.logger.warn('Failed to renew node lease, retrying next period', { node: node.name, err: error });
+      this.leaseFailures++;
+      this.lastLeaseError = error;
+      this.logger.debug('Failed to renew node lease, retrying next period', { node: node.name, err: error });
     } finally {
       node.renewing = false;
     }

@@ -115,18 +115,24 @@ function recordingLogger(): { logger: Logger; entries: LogEntry[] } {
   return { logger, entries };
 }
 
-/**
- * Starts an apiserver and two hollow nodes h-0 and h-1 that reach it through
- * a fault proxy, without a scheduler. The test's own client talks to the
- * apiserver directly, so the proxy's faults hit only the hollow nodes.
- */
-async function startHollowBehindProxy(t: ExecutionContext, options: Partial<HollowNodesOptions>) {
+/** Starts an apiserver, a fault proxy in front of it, and a client that goes through the proxy. */
+async function startProxiedClient(t: ExecutionContext) {
   const api = await startTestApiserver();
   t.teardown(() => api.close());
   const proxy = await startFaultProxy(api.url);
   t.teardown(() => proxy.close());
   const client = new ApiClient({ server: proxy.url, userAgent: 'tinykube-hollow-test' });
   t.teardown(() => client.close());
+  return { api, proxy, client };
+}
+
+/**
+ * Starts an apiserver and two hollow nodes h-0 and h-1 that reach it through
+ * a fault proxy, without a scheduler. The test's own client talks to the
+ * apiserver directly, so the proxy's faults hit only the hollow nodes.
+ */
+async function startHollowBehindProxy(t: ExecutionContext, options: Partial<HollowNodesOptions>) {
+  const { api, proxy, client } = await startProxiedClient(t);
   const log = recordingLogger();
   const hollow = await startHollowNodes({ client, count: 2, namePrefix: 'h-', leaseRenewIntervalMs: 300, logger: log.logger, ...options });
   t.teardown(() => hollow.stop());
@@ -303,4 +309,38 @@ test('pods recover after apiserver outage', async (t) => {
   t.true(proxy.requests.filter((request) => request.path.includes('watch=true')).length > watchesBefore);
   const warnings = log.entries.filter((entry) => entry.level === 'warn' && retryMessages.includes(entry.message));
   t.is(warnings.length, names.length);
+});
+
+test('registration retries until the apiserver responds', async (t) => {
+  const { api, proxy, client } = await startProxiedClient(t);
+  // The node list fails once, as if the apiserver were not up yet, and then both node creates fail with 503.
+  let listFailures = 0;
+  let createFailures = 0;
+  proxy.fault = (method, path) => {
+    if (method === 'GET' && path.startsWith('/api/v1/nodes') && listFailures < 1) return (listFailures++, 'reset');
+    if (method === 'POST' && path === '/api/v1/nodes' && createFailures < 2) return (createFailures++, 503);
+    return undefined;
+  };
+  const log = recordingLogger();
+  const hollow = await startHollowNodes({ client, count: 2, namePrefix: 'h-', initialBackoffMs: 50, logger: log.logger });
+  t.teardown(() => hollow.stop());
+
+  t.deepEqual(hollow.nodeNames, ['h-0', 'h-1']);
+  t.is((await api.client.list<Node>(nodes)).items.length, 2);
+  const warnings = log.entries.filter((entry) => entry.level === 'warn').map((entry) => entry.message);
+  t.deepEqual(warnings, ['Failed to list nodes, retrying', 'Failed to register hollow nodes, retrying']);
+});
+
+test('two processes give out distinct addresses', async (t) => {
+  const api = await startTestApiserver();
+  t.teardown(() => api.close());
+  for (const prefix of ['a-', 'b-']) {
+    const hollow = await startHollowNodes({ client: api.client, count: 3, namePrefix: prefix });
+    t.teardown(() => hollow.stop());
+  }
+  const list = await api.client.list<Node>(nodes);
+  const cidrs = list.items.map((node) => node.spec.podCIDR);
+  const addresses = list.items.map((node) => node.status?.addresses?.find((address) => address.type === 'InternalIP')?.address);
+  t.is(new Set(cidrs).size, 6);
+  t.is(new Set(addresses).size, 6);
 });
