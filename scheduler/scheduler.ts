@@ -2,6 +2,7 @@
 // scheduling queue one at a time, places each on the best feasible node, and
 // binds it in the background while the next pod is being placed.
 
+import { hostname } from 'node:os';
 import type { ApiClient } from '../api/client.js';
 import { isConflict, isNotFound } from '../api/client.js';
 import { Informer, type ReadonlyDeep } from '../api/informer.js';
@@ -67,7 +68,9 @@ class Scheduler {
     this.logger = options.logger ?? createLogger('scheduler');
     this.queue = new SchedulingQueue({ initialBackoffMs: options.initialBackoffMs, maxBackoffMs: options.maxBackoffMs });
     this.algorithm = new ScheduleAlgorithm({ filters: defaultFilters, scores: defaultScores, percentageOfNodesToScore: options.percentageOfNodesToScore });
-    this.recorder = new EventRecorder({ client, component: options.schedulerName ?? defaultSchedulerName, maxBacklog: options.maxQueuedEvents });
+    const component = options.schedulerName ?? defaultSchedulerName;
+    // kube-scheduler names itself in events as the scheduler name and its host, such as default-scheduler-node1.
+    this.recorder = new EventRecorder({ client, component, reportingInstance: `${component}-${hostname()}`, maxBacklog: options.maxQueuedEvents });
     this.podInformer = new Informer<Pod>(client, podResource, { transform: slimPod });
     this.nodeInformer = new Informer<Node>(client, nodeResource);
 

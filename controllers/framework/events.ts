@@ -20,6 +20,8 @@ export interface EventRecorderOptions {
   component: string;
   /** The source host; kubelets set their node name. */
   host?: string;
+  /** The reportingInstance of each event; the host by default. */
+  reportingInstance?: string;
   now?: () => Date;
   /** Maximum number of distinct events remembered for aggregation (4096, as client-go). */
   cacheSize?: number;
@@ -46,6 +48,7 @@ export class EventRecorder {
   private readonly client: ApiClient;
   private readonly component: string;
   private readonly host: string | undefined;
+  private readonly reportingInstance: string;
   private readonly now: () => Date;
   private readonly cacheSize: number;
   private readonly logger: Logger;
@@ -64,6 +67,7 @@ export class EventRecorder {
     this.client = options.client;
     this.component = options.component;
     this.host = options.host;
+    this.reportingInstance = options.reportingInstance ?? options.host ?? '';
     this.now = options.now ?? (() => new Date());
     this.cacheSize = options.cacheSize ?? 4096;
     this.concurrency = options.concurrency ?? 8;
@@ -151,7 +155,7 @@ export class EventRecorder {
       count: 1,
       type,
       reportingComponent: this.component,
-      reportingInstance: this.host ?? '',
+      reportingInstance: this.reportingInstance,
     };
     // The name is set here, so nothing needs to be read from the response.
     await this.client.send('POST', resourcePath(eventResource, namespace), event);

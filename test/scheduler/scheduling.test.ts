@@ -1,5 +1,6 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
+import { hostname } from 'node:os';
 import { promisify } from 'node:util';
 import { nodes, pods } from '../../api/resources.js';
 import type { Node, Pod } from '../../api/types.js';
@@ -28,6 +29,8 @@ test('pod is bound and Scheduled is recorded', async (t) => {
   });
   t.is(events[0].message, 'Successfully assigned default/web to only');
   t.is(events[0].source?.component, 'default-scheduler');
+  t.is(events[0].reportingComponent, 'default-scheduler');
+  t.is(events[0].reportingInstance, `default-scheduler-${hostname()}`);
 });
 
 test('other schedulerName is left alone', async (t) => {
