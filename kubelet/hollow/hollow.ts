@@ -14,6 +14,8 @@ import type { KubeObject, Node, Pod } from '../../api/types.js';
 import { NodeLease } from '../lease.js';
 import { assignIndexes, maxHollowNodes, nodeAddress, PodAddressPool } from './addresses.js';
 import { KeyedBackoff } from './backoff.js';
+import type { HollowNodeState } from './state.js';
+import { NodeHeartbeats } from './heartbeats.js';
 import { hollowNode } from './node.js';
 import { runningPodStatus } from './pod-status.js';
 import { RequestPool } from './pool.js';
@@ -27,6 +29,8 @@ export interface HollowNodesOptions {
   namePrefix?: string;
   /** Lease renewal period of each node; 10 s, as the kubelet's. */
   leaseRenewIntervalMs?: number;
+  /** Interval in ms at which each node reports its unchanged status with a new heartbeat time. The default is 5 minutes. */
+  nodeStatusReportIntervalMs?: number;
   /** Concurrent API requests for registration, status and deletion. */
   concurrency?: number;
   /** Wait in ms before a failed registration, pod status write or deletion is sent again, doubled per failure in a row. The default is 1 s. */
@@ -43,18 +47,6 @@ export interface RunningHollowNodes {
   readonly nodeNames: readonly string[];
   stop(): Promise<void>;
 }
-
-interface HollowNodeState {
-  name: string;
-  index: number;
-  uid: string | undefined;
-  lease: NodeLease;
-  addresses: PodAddressPool;
-  renewing: boolean;
-}
-
-/** Renewals run on ticks of this length, a slice of the nodes per tick, so that leases are spread over the period. */
-const leaseTickMs = 100;
 
 class HollowNodes {
   private readonly logger: Logger;
@@ -80,10 +72,7 @@ class HollowNodes {
   private readonly retries: KeyedBackoff;
   /** Nodes still to register, with the index of their addresses. */
   private pendingRegistrations: { name: string; index: number }[] = [];
-  /** Lease renewals that failed since the last summary, and the last error, logged once a period rather than once a node. */
-  private leaseFailures = 0;
-  private lastLeaseError: unknown;
-  private leaseTimer: NodeJS.Timeout | undefined;
+  private heartbeats: NodeHeartbeats | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private running = true;
 
@@ -124,9 +113,15 @@ class HollowNodes {
       this.pendingRegistrations = names.map((name, position) => ({ name, index: indexes[position] }));
     });
     await this.untilReachable('register hollow nodes', () => this.registerPending());
+    const heartbeats = new NodeHeartbeats({
+      client: this.options.client, logger: this.logger, nodes: [...this.nodes.values()],
+      leaseRenewIntervalMs: this.options.leaseRenewIntervalMs, nodeStatusReportIntervalMs: this.options.nodeStatusReportIntervalMs,
+      track: (work) => this.track(work),
+    });
     // Leases before pods: a node must look alive before the pods on it are reported.
-    await Promise.all([...this.nodes.values()].map((node) => this.pool.run(() => this.renewLease(node))));
-    this.startLeaseRenewal();
+    await Promise.all([...this.nodes.values()].map((node) => this.pool.run(() => heartbeats.renewLease(node))));
+    heartbeats.start();
+    this.heartbeats = heartbeats;
 
     this.podInformer.start();
     await this.podInformer.waitForSync();
@@ -136,7 +131,7 @@ class HollowNodes {
 
   async stop(): Promise<void> {
     this.running = false;
-    clearInterval(this.leaseTimer);
+    this.heartbeats?.stop();
     clearInterval(this.resyncTimer);
     this.retries.stop();
     this.podInformer.stop();
@@ -144,7 +139,6 @@ class HollowNodes {
     this.logger.info('Hollow nodes stopped', { count: this.nodes.size });
   }
 
-  /** Creates the Node, or takes over an existing Node of that name by rewriting its status. */
   /**
    * Runs fn until it succeeds, waiting initialBackoffMs and doubling to 10 s
    * between attempts that fail to reach the apiserver, as the kubelet keeps
@@ -183,6 +177,7 @@ class HollowNodes {
     if (failed.length > 0) throw new Error(`${failed.length} of the hollow nodes not registered`, { cause: firstError });
   }
 
+  /** Creates the Node, or takes over an existing Node of that name by rewriting its status. */
   private async register(name: string, index: number): Promise<void> {
     const { client } = this.options;
     const desired = hollowNode(name, index, {
@@ -201,45 +196,14 @@ class HollowNodes {
 
     const uid = node.metadata.uid;
     const state: HollowNodeState = {
-      name, index, uid, renewing: false, addresses: new PodAddressPool(index),
+      name, index, uid, renewing: false, reportingStatus: false, addresses: new PodAddressPool(index),
+      registeredAt: node.status?.conditions?.find((condition) => condition.type === 'Ready')?.lastTransitionTime ?? desired.status?.conditions?.[0]?.lastTransitionTime ?? '',
       lease: new NodeLease({
         client, nodeName: name, logger: quiet(this.logger),
         node: () => ({ metadata: { name, uid }, spec: {} }),
       }),
     };
     this.nodes.set(name, state);
-  }
-
-  private startLeaseRenewal(): void {
-    const slots = Math.max(1, Math.round((this.options.leaseRenewIntervalMs ?? 10_000) / leaseTickMs));
-    const states = [...this.nodes.values()];
-    let tick = 0;
-    this.leaseTimer = setInterval(() => {
-      const slot = tick++ % slots;
-      if (slot === 0 && this.leaseFailures > 0) {
-        this.logger.warn('Failed to renew node leases, retrying next period', { failed: this.leaseFailures, err: this.lastLeaseError });
-        this.leaseFailures = 0;
-      }
-      for (let i = slot; i < states.length; i += slots) {
-        const node = states[i];
-        // Skip a node whose previous renewal is still waiting for the apiserver.
-        if (!node.renewing) this.track(this.renewLease(node));
-      }
-    }, leaseTickMs);
-    this.leaseTimer.unref();
-  }
-
-  private async renewLease(node: HollowNodeState): Promise<void> {
-    node.renewing = true;
-    try {
-      await node.lease.renew();
-    } catch (error) {
-      this.leaseFailures++;
-      this.lastLeaseError = error;
-      this.logger.debug('Failed to renew node lease, retrying next period', { node: node.name, err: error });
-    } finally {
-      node.renewing = false;
-    }
   }
 
   private startResync(intervalMs: number): void {

@@ -14,9 +14,10 @@ export interface HollowNodeShape {
   maxPods: number;
 }
 
-function conditions(now: string): NodeCondition[] {
+/** Returns the conditions of a healthy node, last reported at heartbeat and unchanged since transition. */
+export function nodeConditions(heartbeat: string, transition: string): NodeCondition[] {
   const condition = (type: NodeCondition['type'], status: 'True' | 'False', reason: string, message: string): NodeCondition =>
-    ({ type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: now });
+    ({ type, status, reason, message, lastHeartbeatTime: heartbeat, lastTransitionTime: transition });
   return [
     condition('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
     condition('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
@@ -46,7 +47,7 @@ export function hollowNode(name: string, index: number, shape: HollowNodeShape, 
     status: {
       capacity: resources,
       allocatable: resources,
-      conditions: conditions(now),
+      conditions: nodeConditions(now, now),
       addresses: [{ type: 'InternalIP', address: nodeAddress(index) }, { type: 'Hostname', address: name }],
       daemonEndpoints: { kubeletEndpoint: { Port: hollowKubeletPort } },
       nodeInfo: {

@@ -344,3 +344,19 @@ test('two processes give out distinct addresses', async (t) => {
   t.is(new Set(cidrs).size, 6);
   t.is(new Set(addresses).size, 6);
 });
+
+test('node status heartbeat advances', async (t) => {
+  const api = await startTestApiserver();
+  t.teardown(() => api.close());
+  const hollow = await startHollowNodes({ client: api.client, count: 1, namePrefix: 'h-', nodeStatusReportIntervalMs: 300 });
+  t.teardown(() => hollow.stop());
+  const ready = async () => (await api.client.get<Node>(nodes, undefined, 'h-0')).status?.conditions?.find((condition) => condition.type === 'Ready');
+  const first = await ready();
+  // Heartbeat times have a resolution of one second.
+  const later = await waitFor('a newer heartbeat', async () => {
+    const current = await ready();
+    return current?.lastHeartbeatTime !== first?.lastHeartbeatTime ? current : undefined;
+  }, 5_000);
+  t.is(later.status, 'True');
+  t.is(later.lastTransitionTime, first?.lastTransitionTime);
+});
