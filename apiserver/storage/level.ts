@@ -134,6 +134,11 @@ export class LevelStorage implements Storage {
       // Reads come from memory after the initial load, so LevelDB's block cache is kept small.
       await db.open({ cacheSize: 1024 * 1024 });
     } catch (error) {
+      // LevelDB locks its directory, so a second apiserver on the same data dir fails here.
+      const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
+      if (cause?.code === 'LEVEL_LOCKED') {
+        throw new Error(`open LevelDB at ${options.path}: the database is locked by another process, most likely an apiserver on the same data dir. Stop it or choose another --data-dir`, { cause: error });
+      }
       throw new Error(`open LevelDB at ${options.path}: ${(error as Error).message}`, { cause: error });
     }
     const storage = new LevelStorage(db, options);

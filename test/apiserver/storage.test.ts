@@ -50,3 +50,14 @@ test('a field that repeats the new resourceVersion still compares', async (t) =>
   const again = await storage.guaranteedUpdate('leases/node-1', referenced);
   t.is(again.revision, first.revision);
 });
+
+test('second open of a data dir names the lock', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'tinykube-storage-'));
+  const first = await LevelStorage.open({ path: dir, attributesOf: () => ({ labels: undefined, fields: {} }) });
+  t.teardown(async () => {
+    await first.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const error = await t.throwsAsync(LevelStorage.open({ path: dir, attributesOf: () => ({ labels: undefined, fields: {} }) }));
+  t.regex(error?.message ?? '', /the database is locked by another process, most likely an apiserver on the same data dir/);
+});
