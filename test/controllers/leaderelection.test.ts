@@ -111,8 +111,9 @@ test('leader cut off from the apiserver steps down before its lease expires', as
   t.teardown(() => client.close());
 
   let lostAt = 0;
+  // A renew deadline well inside the lease duration leaves room for request timeouts under load.
   const manager = await startControllerManager({
-    client, leaderElect: true, identity: 'cut-off', ...timings,
+    client, leaderElect: true, identity: 'cut-off', ...timings, renewDeadlineMs: 2000,
     onLostLeadership: () => {
       lostAt = Date.now();
     },
