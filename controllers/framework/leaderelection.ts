@@ -27,7 +27,7 @@ export interface LeaderElectionOptions {
   onStartedLeading(): Promise<void> | void;
   /** Runs whenever leading ends: on stop() and when the Lease is lost. */
   onStoppedLeading(): Promise<void> | void;
-  /** Runs after onStoppedLeading when the Lease is lost rather than given up by stop(). */
+  /** Runs before onStoppedLeading when the Lease is lost rather than given up by stop(). */
   onLostLeadership?(): Promise<void> | void;
   now?: () => number;
   logger?: Logger;
@@ -107,8 +107,9 @@ export class LeaderElector {
         }
       } else if (this.leading && this.now() - this.lastRenewal > this.renewDeadlineMs) {
         this.logger.error('Failed to renew leader lease within the renew deadline, stopping leading', { renewDeadlineMs: this.renewDeadlineMs });
-        await this.stopLeading();
+        // First, because stopping the component may wait on requests that hang as the Lease requests did.
         await this.options.onLostLeadership?.();
+        await this.stopLeading();
       }
       await this.sleep(this.retryPeriodMs);
     }
@@ -223,7 +224,7 @@ export interface LeaderElectedOptions {
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
   logger: Logger;
-  /** Runs after the component stops when the Lease is lost, rather than given up by stop(). */
+  /** Runs before the component stops when the Lease is lost, rather than given up by stop(). */
   onLostLeadership?(): void;
 }
 

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { ApiClient } from '../../api/client.js';
 import { leases, replicaSets } from '../../api/resources.js';
 import type { Lease, ReplicaSet } from '../../api/types.js';
@@ -80,7 +80,7 @@ test('a lease of a crashed leader is taken over after it expires', async (t) => 
 });
 
 /** Starts a TCP proxy to port that can stop forwarding, as a network partition would, while keeping connections open. */
-async function freezableProxy(t: ExecutionContext, port: number): Promise<{ url: string; freeze(): void }> {
+async function freezableProxy(port: number): Promise<{ url: string; freeze(): void; close(): Promise<void> }> {
   let frozen = false;
   const sockets = new Set<net.Socket>();
   const proxy = net.createServer((inbound) => {
@@ -96,19 +96,18 @@ async function freezableProxy(t: ExecutionContext, port: number): Promise<{ url:
     outbound.on('close', () => inbound.destroy());
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  t.teardown(async () => {
+  const close = async () => {
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => proxy.close(resolve));
-  });
-  return { url: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`, freeze: () => (frozen = true) };
+  };
+  return { url: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`, freeze: () => (frozen = true), close };
 }
 
 test('leader cut off from the apiserver steps down before its lease expires', async (t) => {
   const cluster = await startCluster({ withoutManager: true });
   t.teardown(() => cluster.close());
-  const proxy = await freezableProxy(t, Number(new URL(cluster.api.url).port));
+  const proxy = await freezableProxy(Number(new URL(cluster.api.url).port));
   const client = new ApiClient({ server: proxy.url });
-  t.teardown(() => client.close());
 
   let lostAt = 0;
   // A renew deadline well inside the lease duration leaves room for request timeouts under load.
@@ -118,8 +117,14 @@ test('leader cut off from the apiserver steps down before its lease expires', as
       lostAt = Date.now();
     },
   });
+  // Teardowns run last first. Closing the client and the proxy fails the requests that hang behind the freeze, so the manager can stop.
   t.teardown(() => manager.stop());
+  t.teardown(() => proxy.close());
+  t.teardown(() => client.close());
   await waitFor('the leader', async () => (await cluster.client.get<Lease>(leases, 'kube-system', 'kube-controller-manager')).spec.holderIdentity === 'cut-off');
+  // A reconciled ReplicaSet shows that the controllers have started, which their stop waits for.
+  await cluster.client.create(replicaSets, newReplicaSet('web', 1));
+  await waitFor('the leader reconciling', async () => (await cluster.client.get<ReplicaSet>(replicaSets, 'default', 'web')).status?.observedGeneration === 1);
 
   proxy.freeze();
   const frozenAt = Date.now();
