@@ -20,7 +20,11 @@ export interface PoolOptions {
   idleTimeoutMs?: number;
 }
 
-/** Methods that may be sent again when a reused connection fails before any response, as Go's net/http does. */
+/**
+ * The idempotent methods of RFC 9110 (section 9.2.2), which may be sent again
+ * when a reused connection fails before any response. A repeated Kubernetes
+ * PUT carries the same resourceVersion, so it cannot apply twice.
+ */
 const idempotentMethods = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 interface Exchange {
