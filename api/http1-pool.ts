@@ -23,7 +23,7 @@ export interface PoolOptions {
 /**
  * The idempotent methods of RFC 9110 (section 9.2.2), which may be sent again
  * when a reused connection fails before any response. A repeated Kubernetes
- * PUT carries the same resourceVersion, so it cannot apply twice.
+ * PUT that carries a resourceVersion gets Conflict rather than apply twice.
  */
 const idempotentMethods = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
