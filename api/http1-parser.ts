@@ -88,6 +88,8 @@ export class ResponseParser {
       const colon = lines[i].indexOf(':');
       if (colon <= 0) throw new HttpProtocolError(`malformed header line ${JSON.stringify(lines[i].slice(0, 100))}`);
       const name = lines[i].slice(0, colon).toLowerCase();
+      // A field name is a token, and whitespace before the colon is an error (RFC 9112 section 5.1).
+      if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name)) throw new HttpProtocolError(`malformed header name ${JSON.stringify(name.slice(0, 100))}`);
       const value = lines[i].slice(colon + 1).trim();
       headers[name] = framingHeaders.has(name) && headers[name] !== undefined ? `${headers[name]}, ${value}` : value;
     }

@@ -78,6 +78,7 @@ test('malformed responses raise protocol errors', (t) => {
   const cases: [string, RegExp][] = [
     ['SPDY/3 200 OK\r\n\r\n', /malformed status line/],
     ['HTTP/1.1 200 OK\r\nno colon here\r\n\r\n', /malformed header line/],
+    ['HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok', /malformed header name "content-length "/],
     ['HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n', /invalid Content-Length/],
     ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', /invalid chunk size/],
     ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n', /chunk data longer than its size/],
