@@ -3,8 +3,8 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
-import test from 'ava';
-import { Http1Pool } from '../../api/http1-pool.js';
+import test, { type ExecutionContext } from 'ava';
+import { Http1Pool, type PoolOptions } from '../../api/http1-pool.js';
 
 interface TestServer {
   port: number;
@@ -53,6 +53,13 @@ async function echoServer(delayMs = 0): Promise<TestServer> {
   return listen(server);
 }
 
+/** Starts a pool of connections to port on loopback, closed when the test ends. */
+function startPool(t: ExecutionContext, port: number, options: Omit<PoolOptions, 'host' | 'port'>): Http1Pool {
+  const pool = new Http1Pool({ host: '127.0.0.1', port, ...options });
+  t.teardown(() => pool.close());
+  return pool;
+}
+
 function head(method: string, path: string, port: number, bodyLength?: number): string {
   const length = bodyLength === undefined ? '' : `\r\nContent-Length: ${bodyLength}`;
   return `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}${length}`;
@@ -61,8 +68,7 @@ function head(method: string, path: string, port: number, bodyLength?: number): 
 test('requests reuse one keep-alive connection', async (t) => {
   const server = await echoServer();
   t.teardown(() => server.close());
-  const pool = new Http1Pool({ host: '127.0.0.1', port: server.port, maxSockets: 4 });
-  t.teardown(() => pool.close());
+  const pool = startPool(t, server.port, { maxSockets: 4 });
   for (let i = 0; i < 5; i++) {
     const response = await pool.request('POST', head('POST', `/item/${i}`, server.port, 2), 'hi');
     t.is(response.statusCode, 200);
@@ -74,8 +80,7 @@ test('requests reuse one keep-alive connection', async (t) => {
 test('concurrent requests wait for maxSockets connections', async (t) => {
   const server = await echoServer(20);
   t.teardown(() => server.close());
-  const pool = new Http1Pool({ host: '127.0.0.1', port: server.port, maxSockets: 2 });
-  t.teardown(() => pool.close());
+  const pool = startPool(t, server.port, { maxSockets: 2 });
   const bodies = await Promise.all(Array.from({ length: 10 }, async (_, i) =>
     (await pool.request('GET', head('GET', `/${i}`, server.port))).body.toString()));
   t.deepEqual(bodies, Array.from({ length: 10 }, (_, i) => `GET /${i} `));
@@ -89,8 +94,7 @@ test('a connection the server closed while idle is replaced', async (t) => {
     setTimeout(() => socket.end(), 20);
   })));
   t.teardown(() => server.close());
-  const pool = new Http1Pool({ host: '127.0.0.1', port: server.port, maxSockets: 1 });
-  t.teardown(() => pool.close());
+  const pool = startPool(t, server.port, { maxSockets: 1 });
   await pool.request('GET', head('GET', '/first', server.port));
   // The server's side closes only once the pool has seen the end and closed its side too.
   while (server.open() > 0) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -102,8 +106,7 @@ test('a connection the server closed while idle is replaced', async (t) => {
 test('connections idle past idleTimeoutMs are not reused', async (t) => {
   const server = await echoServer();
   t.teardown(() => server.close());
-  const pool = new Http1Pool({ host: '127.0.0.1', port: server.port, maxSockets: 1, idleTimeoutMs: 20 });
-  t.teardown(() => pool.close());
+  const pool = startPool(t, server.port, { maxSockets: 1, idleTimeoutMs: 20 });
   await pool.request('GET', head('GET', '/a', server.port));
   await new Promise((resolve) => setTimeout(resolve, 60));
   await pool.request('GET', head('GET', '/b', server.port));
@@ -126,8 +129,7 @@ async function droppingServer(): Promise<TestServer> {
 test('idempotent request is retried once after a stale connection', async (t) => {
   const server = await droppingServer();
   t.teardown(() => server.close());
-  const pool = new Http1Pool({ host: '127.0.0.1', port: server.port, maxSockets: 1 });
-  t.teardown(() => pool.close());
+  const pool = startPool(t, server.port, { maxSockets: 1 });
   await pool.request('GET', head('GET', '/', server.port));
   const response = await pool.request('GET', head('GET', '/', server.port));
   t.is(response.body.toString(), 'first');
@@ -137,8 +139,7 @@ test('idempotent request is retried once after a stale connection', async (t) =>
 test('POST on a stale connection fails rather than repeat', async (t) => {
   const server = await droppingServer();
   t.teardown(() => server.close());
-  const pool = new Http1Pool({ host: '127.0.0.1', port: server.port, maxSockets: 1 });
-  t.teardown(() => pool.close());
+  const pool = startPool(t, server.port, { maxSockets: 1 });
   await pool.request('GET', head('GET', '/', server.port));
   const error = await t.throwsAsync(pool.request('POST', head('POST', '/', server.port, 1), 'x'));
   t.regex(error?.message ?? '', /socket hang up|ECONNRESET/);
@@ -151,7 +152,7 @@ test('refused connection rejects with the errno', async (t) => {
   const server = await echoServer();
   const port = server.port;
   await server.close();
-  const pool = new Http1Pool({ host: '127.0.0.1', port, maxSockets: 1 });
+  const pool = startPool(t, port, { maxSockets: 1 });
   const error = await t.throwsAsync(pool.request('GET', head('GET', '/', port)));
   t.is((error as NodeJS.ErrnoException).code, 'ECONNREFUSED');
 });
@@ -159,8 +160,7 @@ test('refused connection rejects with the errno', async (t) => {
 test('malformed response fails the request and the connection', async (t) => {
   const server = await listen(net.createServer((socket) => socket.once('data', () => socket.write('garbage\r\n\r\n'))));
   t.teardown(() => server.close());
-  const pool = new Http1Pool({ host: '127.0.0.1', port: server.port, maxSockets: 1 });
-  t.teardown(() => pool.close());
+  const pool = startPool(t, server.port, { maxSockets: 1 });
   const error = await t.throwsAsync(pool.request('GET', head('GET', '/', server.port)));
   t.regex(error?.message ?? '', /malformed status line/);
 });
@@ -194,8 +194,7 @@ test('retries stay within maxSockets', async (t) => {
     });
   }));
   t.teardown(() => server.close());
-  const pool = new Http1Pool({ host: '127.0.0.1', port: server.port, maxSockets: 2 });
-  t.teardown(() => pool.close());
+  const pool = startPool(t, server.port, { maxSockets: 2 });
   await Promise.all([0, 1].map(() => pool.request('GET', head('GET', '/', server.port))));
   t.is(server.connections(), 2);
 
@@ -216,8 +215,7 @@ test('close fails requests in flight', async (t) => {
     });
   }));
   t.teardown(() => server.close());
-  const pool = new Http1Pool({ host: '127.0.0.1', port: server.port, maxSockets: 1 });
-  t.teardown(() => pool.close());
+  const pool = startPool(t, server.port, { maxSockets: 1 });
   await pool.request('GET', head('GET', '/', server.port));
   const pending = pool.request('GET', head('GET', '/', server.port));
   await new Promise((resolve) => setTimeout(resolve, 20));
@@ -240,8 +238,7 @@ test('early response while body is sent', async (t) => {
     }
   })));
   t.teardown(() => server.close());
-  const pool = new Http1Pool({ host: '127.0.0.1', port: server.port, maxSockets: 1 });
-  t.teardown(() => pool.close());
+  const pool = startPool(t, server.port, { maxSockets: 1 });
   // Larger than the loopback socket buffers, so much of the body is still queued when the response arrives.
   const body = 'x'.repeat(32 * 1024 * 1024);
   const rejected = await pool.request('POST', head('POST', '/', server.port, body.length), body);
@@ -255,8 +252,7 @@ test('request without a response times out', async (t) => {
   // Reads requests and never responds, as a stalled server or a half-open connection would.
   const server = await listen(net.createServer((socket) => socket.resume()));
   t.teardown(() => server.close());
-  const pool = new Http1Pool({ host: '127.0.0.1', port: server.port, maxSockets: 1 });
-  t.teardown(() => pool.close());
+  const pool = startPool(t, server.port, { maxSockets: 1 });
   const started = Date.now();
   const error = await t.throwsAsync(pool.request('GET', head('GET', '/', server.port), undefined, 300));
   t.is((error as NodeJS.ErrnoException).code, 'ETIMEDOUT');
