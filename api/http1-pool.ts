@@ -49,10 +49,8 @@ class Connection {
   exchange: Exchange | undefined;
   /** Whether an earlier response came over this connection, so the server may have closed it while idle. */
   reused = false;
-  /** Whether the pool's close() ended this connection, so its request fails instead of being sent again. */
-  closedByPool = false;
-  /** Whether the request in flight ran out of time, which must not be sent again either. */
-  timedOut = false;
+  /** Whether the pool ended this connection, by close() or a timeout, so its request fails instead of being sent again. */
+  aborted = false;
   idleSince = 0;
   private error: Error | undefined;
 
@@ -82,7 +80,7 @@ class Connection {
   expire(now: number): void {
     const exchange = this.exchange;
     if (exchange === undefined || exchange.deadline === 0 || exchange.deadline > now) return;
-    this.timedOut = true;
+    this.aborted = true;
     this.fail(Object.assign(new Error(`timed out after ${exchange.timeoutMs} ms waiting for the response`), { code: 'ETIMEDOUT' }));
   }
 
@@ -162,7 +160,7 @@ export class Http1Pool {
     try {
       return await connection.send(method, text, progress, timeoutMs);
     } catch (error) {
-      if (!reused || progress.received || connection.closedByPool || connection.timedOut || !idempotentMethods.has(method)) throw error;
+      if (!reused || progress.received || connection.aborted || !idempotentMethods.has(method)) throw error;
       return (await this.acquire(true)).send(method, text, { received: false }, timeoutMs);
     }
   }
@@ -187,7 +185,7 @@ export class Http1Pool {
     clearInterval(this.sweeper);
     this.sweeper = undefined;
     for (const connection of this.connections) {
-      connection.closedByPool = true;
+      connection.aborted = true;
       connection.socket.destroy();
     }
   }
