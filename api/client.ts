@@ -24,6 +24,14 @@ export const isConflict = (error: unknown): boolean => error instanceof ApiError
 export const isAlreadyExists = (error: unknown): boolean => error instanceof ApiError && error.reason === 'AlreadyExists';
 export const isGone = (error: unknown): boolean => error instanceof ApiError && error.code === 410;
 
+/** Returns the apiserver's response in error's cause chain, or undefined when the request never got one. */
+export function findApiError(error: unknown): ApiError | undefined {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (current instanceof ApiError) return current;
+  }
+  return undefined;
+}
+
 export interface ListOptions {
   namespace?: string;
   labelSelector?: string;

@@ -10,7 +10,7 @@
 //   per-key exponential backoff.
 
 import { randomUUID } from 'node:crypto';
-import { isConflict } from '../../api/client.js';
+import { findApiError, isConflict } from '../../api/client.js';
 import { createLogger, type Logger } from '../../api/log.js';
 import { WorkQueue, type WorkQueueOptions } from './workqueue.js';
 
@@ -103,8 +103,5 @@ export class ControllerLoop {
 
 /** Returns whether error, or an error in its cause chain, is a 409 Conflict. */
 function causedByConflict(error: unknown): boolean {
-  for (let current = error; current !== undefined; current = current instanceof Error ? current.cause : undefined) {
-    if (isConflict(current)) return true;
-  }
-  return false;
+  return isConflict(findApiError(error));
 }

@@ -6,7 +6,7 @@
 // queues any bound pod still short of its hollow state, as the kubelet's
 // status manager and sync loop do.
 
-import { ApiError, isAlreadyExists, isConflict, isNotFound, patchContentTypes, type ApiClient } from '../../api/client.js';
+import { findApiError, isAlreadyExists, isConflict, isNotFound, patchContentTypes, type ApiClient } from '../../api/client.js';
 import { Informer, objectKey, type ReadonlyDeep } from '../../api/informer.js';
 import { createLogger, type Logger } from '../../api/log.js';
 import { nodes as nodeResource, pods as podResource, resourcePath } from '../../api/resources.js';
@@ -42,6 +42,12 @@ export interface HollowNodesOptions {
   logger?: Logger;
 }
 
+/** A node to register, with the index its addresses come from. */
+interface Registration {
+  name: string;
+  index: number;
+}
+
 export interface RunningHollowNodes {
   /** Names of the registered nodes, in index order. */
   readonly nodeNames: readonly string[];
@@ -70,8 +76,6 @@ class HollowNodes {
   private readonly written = new Map<string, string | undefined>();
   /** Backoff of pods whose last sync failed, by pod key. */
   private readonly retries: KeyedBackoff;
-  /** Nodes still to register, with the index of their addresses. */
-  private pendingRegistrations: { name: string; index: number }[] = [];
   private heartbeats: NodeHeartbeats | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private running = true;
@@ -107,12 +111,17 @@ class HollowNodes {
     this.logger.info('Registering hollow nodes', { count, prefix });
 
     const names = Array.from({ length: count }, (_, position) => `${prefix}${position}`);
+    let unregistered: Registration[] = [];
     await this.untilReachable('list nodes', async () => {
       const existing = await this.options.client.list<Node>(nodeResource);
       const indexes = assignIndexes(names, new Map(existing.items.map((node) => [node.metadata.name ?? '', node.spec?.podCIDR])));
-      this.pendingRegistrations = names.map((name, position) => ({ name, index: indexes[position] }));
+      unregistered = names.map((name, position) => ({ name, index: indexes[position] }));
     });
-    await this.untilReachable('register hollow nodes', () => this.registerPending());
+    await this.untilReachable('register hollow nodes', async () => {
+      const { failed, firstError } = await this.registerAll(unregistered);
+      unregistered = failed;
+      if (failed.length > 0) throw new Error(`${failed.length} of the hollow nodes not registered`, { cause: firstError });
+    });
     const heartbeats = new NodeHeartbeats({
       client: this.options.client, logger: this.logger, nodes: [...this.nodes.values()],
       leaseRenewIntervalMs: this.options.leaseRenewIntervalMs, nodeStatusReportIntervalMs: this.options.nodeStatusReportIntervalMs,
@@ -150,10 +159,9 @@ class HollowNodes {
         await fn();
         return;
       } catch (error) {
-        // A response from the apiserver is in the cause chain; without one, the apiserver was not reached.
-        let cause: unknown = error;
-        while (cause instanceof Error && !(cause instanceof ApiError) && cause.cause !== undefined) cause = cause.cause;
-        const retryable = !(cause instanceof ApiError) || cause.code >= 500 || cause.code === 429;
+        // Without a response in the cause chain, the apiserver was not reached.
+        const response = findApiError(error);
+        const retryable = response === undefined || response.code >= 500 || response.code === 429;
         if (!retryable || !this.running) throw error;
         this.logger.warn(`Failed to ${description}, retrying`, { retryInMs: delayMs, err: error });
         await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -161,11 +169,11 @@ class HollowNodes {
     }
   }
 
-  /** Registers the nodes not registered yet, all at once, and throws the first failure after the rest have finished. */
-  private async registerPending(): Promise<void> {
-    const failed: { name: string; index: number }[] = [];
+  /** Registers the nodes, all at once, and returns those that failed with the first error. */
+  private async registerAll(registrations: Registration[]): Promise<{ failed: Registration[]; firstError: unknown }> {
+    const failed: Registration[] = [];
     let firstError: unknown;
-    await Promise.all(this.pendingRegistrations.map((entry) => this.pool.run(async () => {
+    await Promise.all(registrations.map((entry) => this.pool.run(async () => {
       try {
         await this.register(entry.name, entry.index);
       } catch (error) {
@@ -173,8 +181,7 @@ class HollowNodes {
         firstError ??= error;
       }
     })));
-    this.pendingRegistrations = failed;
-    if (failed.length > 0) throw new Error(`${failed.length} of the hollow nodes not registered`, { cause: firstError });
+    return { failed, firstError };
   }
 
   /** Creates the Node, or takes over an existing Node of that name by rewriting its status. */
