@@ -8,29 +8,20 @@ import type { ControllerLoop } from './framework/controller.js';
 import { DeploymentController } from './deployment/controller.js';
 import { EventRecorder } from './framework/events.js';
 import { SharedInformers } from './framework/informers.js';
-import { runWhileLeading } from './framework/leaderelection.js';
+import { runWhileLeading, type LeaderElectionSettings } from './framework/leaderelection.js';
 import { GarbageCollector } from './garbagecollector/controller.js';
 import { NamespaceController } from './namespace/controller.js';
 import { NodeLifecycleController } from './nodelifecycle/controller.js';
 import { ReplicaSetController } from './replicaset/controller.js';
 
-export interface ControllerManagerOptions {
+export interface ControllerManagerOptions extends LeaderElectionSettings {
   client: ApiClient;
-  leaderElect?: boolean;
-  /** The holder identity in the leader Lease; host name plus a random suffix by default. */
-  identity?: string;
   /** Seconds without a node heartbeat before the node is marked unknown (40). */
   nodeMonitorGracePeriodSeconds?: number;
   /** Seconds pods stay on an unreachable or not-ready node without their own toleration (300). */
   defaultTolerationSeconds?: number;
   /** Concurrent reconciles per controller (5 for ReplicaSets and Deployments, as upstream; others get 2). */
   workers?: number;
-  /** Runs when the leader Lease is lost; the command exits, as kube-controller-manager does. */
-  onLostLeadership?(): void;
-  /** Leader election timings, shortened by tests. */
-  leaseDurationSeconds?: number;
-  renewDeadlineMs?: number;
-  retryPeriodMs?: number;
 }
 
 export interface ControllerManager {

@@ -10,7 +10,7 @@ import { createLogger, type Logger } from '../api/log.js';
 import { nodes as nodeResource, pods as podResource } from '../api/resources.js';
 import type { Node, Pod } from '../api/types.js';
 import { EventRecorder } from '../controllers/framework/events.js';
-import { runWhileLeading } from '../controllers/framework/leaderelection.js';
+import { runWhileLeading, type LeaderElectionSettings } from '../controllers/framework/leaderelection.js';
 import { ScheduleAlgorithm } from './algorithm.js';
 import { bindPod, updatePodScheduledCondition, type UnscheduledReason } from './binder.js';
 import { SchedulerCache } from './cache.js';
@@ -21,7 +21,7 @@ import { slimPod } from './slim.js';
 
 export const defaultSchedulerName = 'default-scheduler';
 
-export interface SchedulerOptions {
+export interface SchedulerOptions extends LeaderElectionSettings {
   client: ApiClient;
   /** Pods whose spec.schedulerName differs are left to another scheduler. */
   schedulerName?: string;
@@ -33,16 +33,6 @@ export interface SchedulerOptions {
   logger?: Logger;
   /** Events waiting to be written beyond which new ones are dropped (1,000, as client-go's event broadcaster). */
   maxQueuedEvents?: number;
-  /** Schedule only while holding the kube-system/kube-scheduler Lease, so that a standby scheduler can take over. */
-  leaderElect?: boolean;
-  /** The holder identity in the leader Lease. By default, the host name plus a random suffix. */
-  identity?: string;
-  /** Runs when the leader Lease is lost; the command exits, as kube-scheduler does. */
-  onLostLeadership?(): void;
-  /** Leader election timings, shortened by tests. */
-  leaseDurationSeconds?: number;
-  renewDeadlineMs?: number;
-  retryPeriodMs?: number;
 }
 
 export interface RunningScheduler {

@@ -214,18 +214,25 @@ export class LeaderElector {
   }
 }
 
-export interface LeaderElectedOptions {
-  client: ApiClient;
+/** Leader election settings, shared by the options of the components that can elect a leader. */
+export interface LeaderElectionSettings {
+  /** Whether to run only while holding the component's Lease in kube-system, so that a standby can take over. */
+  leaderElect?: boolean;
   /** The holder identity in the Lease. By default, the host name plus a random suffix. */
   identity?: string;
-  /** The Lease's name in kube-system, such as kube-scheduler. */
-  name: string;
+  /** Runs before the component stops when the Lease is lost, rather than given up by stop(). The commands exit here. */
+  onLostLeadership?(): void;
+  /** Leader election timings, shortened by tests. */
   leaseDurationSeconds?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
+}
+
+export interface LeaderElectedOptions extends Omit<LeaderElectionSettings, 'leaderElect'> {
+  client: ApiClient;
+  /** The Lease's name in kube-system, such as kube-scheduler. */
+  name: string;
   logger: Logger;
-  /** Runs before the component stops when the Lease is lost, rather than given up by stop(). */
-  onLostLeadership?(): void;
 }
 
 /** A component that leader election starts and stops. */
