@@ -74,7 +74,7 @@ async function execProbe(runtime: RuntimeService, containerId: string, command: 
 }
 
 function httpProbe(host: string, port: number, path: string, headers: Record<string, string>, timeoutMs: number): Promise<ProbeResult> {
-  const url = `http://${net.isIPv6(host) ? `[${host}]` : host}:${port}${path.startsWith('/') ? path : `/${path}`}`;
+  const url = `http://${joinHostPort(host, port)}${path.startsWith('/') ? path : `/${path}`}`;
   return new Promise((resolve) => {
     const request = http.get(url, { headers: { 'user-agent': 'kube-probe/1.32', ...headers }, timeout: timeoutMs, agent: false }, (response) => {
       const code = response.statusCode ?? 0;
@@ -116,7 +116,11 @@ const connectErrors: Record<string, string> = {
 /** Describes a failed connection as Go's dialer does: `dial tcp HOST:PORT: connect: connection refused`. */
 export function dialError(host: string, port: number, error: Error): string {
   const code = (error as NodeJS.ErrnoException).code;
-  const address = net.isIPv6(host) ? `[${host}]` : host;
   const reason = code === undefined ? error.message : connectErrors[code] ?? error.message;
-  return `dial tcp ${address}:${port}: ${reason}`;
+  return `dial tcp ${joinHostPort(host, port)}: ${reason}`;
+}
+
+/** Joins a host and a port as Go's net.JoinHostPort does, with brackets around an IPv6 address. */
+function joinHostPort(host: string, port: number): string {
+  return net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
 }
