@@ -87,6 +87,11 @@ export class WorkQueue<K = string> {
     this.failures.delete(key);
   }
 
+  /** Reports whether key is queued, being processed, or waiting for a delayed add. */
+  has(key: K): boolean {
+    return this.dirty.has(key) || this.processing.has(key) || this.waiting.has(key);
+  }
+
   numRequeues(key: K): number {
     return this.failures.get(key) ?? 0;
   }

@@ -13,7 +13,7 @@ import { nodes as nodeResource, pods as podResource, resourcePath } from '../../
 import type { KubeObject, Node, Pod } from '../../api/types.js';
 import { NodeLease } from '../lease.js';
 import { assignIndexes, maxHollowNodes, nodeAddress, PodAddressPool } from './addresses.js';
-import { KeyedBackoff } from './backoff.js';
+import { WorkQueue } from '../../controllers/framework/workqueue.js';
 import type { HollowNodeState } from './state.js';
 import { NodeHeartbeats } from './heartbeats.js';
 import { hollowNode } from './node.js';
@@ -61,12 +61,12 @@ class HollowNodes {
   private readonly podInformer: Informer<Pod>;
   /** Pod uid to the address it was given, to return it when the pod goes. */
   private readonly podAddresses = new Map<string, { node: HollowNodeState; address: string }>();
-  /** Pod keys with a sync queued that has not started. */
-  private readonly pending = new Set<string>();
-  /** Pod keys with a sync in flight. A key has one sync in flight at most, as client-go's work queue processes a key. */
-  private readonly syncing = new Set<string>();
-  /** Pod keys whose pod changed during their sync, to be queued again when it ends. */
-  private readonly dirty = new Set<string>();
+  /**
+   * Keys of pods to sync, as client-go's work queue hands them out: one sync
+   * of a key at a time, a key that changes meanwhile synced again after it,
+   * and a failed key added again after its backoff.
+   */
+  private readonly queue: WorkQueue<string>;
   private readonly inFlight = new Set<Promise<void>>();
   /**
    * Pod key to the resourceVersion that a successful status write or
@@ -74,8 +74,6 @@ class HollowNodes {
    * a resync does not send the same write again while the cache is behind.
    */
   private readonly written = new Map<string, string | undefined>();
-  /** Backoff of pods whose last sync failed, by pod key. */
-  private readonly retries: KeyedBackoff;
   private heartbeats: NodeHeartbeats | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private running = true;
@@ -83,7 +81,10 @@ class HollowNodes {
   constructor(private readonly options: HollowNodesOptions) {
     this.logger = options.logger ?? createLogger('hollow-nodes');
     this.pool = new RequestPool(options.concurrency ?? 32);
-    this.retries = new KeyedBackoff({ initialMs: options.initialBackoffMs ?? 1000, maxMs: options.maxBackoffMs ?? 30_000 }, (key) => this.retry(key));
+    const initialMs = options.initialBackoffMs ?? 1000;
+    const maxMs = options.maxBackoffMs ?? 30_000;
+    if (!(initialMs > 0) || !(maxMs >= initialMs)) throw new RangeError(`invalid backoff ${initialMs} ms to ${maxMs} ms: expected 0 < initial ≤ max`);
+    this.queue = new WorkQueue({ baseDelayMs: initialMs, maxDelayMs: maxMs });
     // Only bound pods concern a node, so pods waiting for the scheduler never reach this process.
     this.podInformer = new Informer<Pod>(options.client, podResource, { logger: this.logger, transform: slimPod, fieldSelector: 'spec.nodeName!=' });
     this.podInformer.addEventHandler({
@@ -91,7 +92,7 @@ class HollowNodes {
       update: (_old, pod) => this.onPod(pod),
       delete: (pod) => {
         this.releaseAddress(pod);
-        this.retries.reset(objectKey(pod));
+        this.queue.forget(objectKey(pod));
         this.written.delete(objectKey(pod));
       },
     });
@@ -132,6 +133,7 @@ class HollowNodes {
     heartbeats.start();
     this.heartbeats = heartbeats;
 
+    for (let worker = 0; worker < (this.options.concurrency ?? 32); worker++) this.track(this.syncPods());
     this.podInformer.start();
     await this.podInformer.waitForSync();
     this.startResync(resyncIntervalMs);
@@ -142,7 +144,7 @@ class HollowNodes {
     this.running = false;
     this.heartbeats?.stop();
     clearInterval(this.resyncTimer);
-    this.retries.stop();
+    this.queue.shutDown();
     this.podInformer.stop();
     await Promise.allSettled([...this.inFlight]);
     this.logger.info('Hollow nodes stopped', { count: this.nodes.size });
@@ -227,8 +229,9 @@ class HollowNodes {
       const skip = this.written.has(key) && this.written.get(key) === pod.metadata.resourceVersion;
       this.written.delete(key);
       if (skip) continue;
-      // A pod waiting out its backoff is left to its retry, so that a resync during an outage does not resend every failed request at once.
-      if (this.syncing.has(key) || this.retries.isWaiting(key)) continue;
+      // A pod already in the queue, in flight or waiting out its backoff is left to it, so that a resync during an
+      // outage does not resend every failed request at once.
+      if (this.queue.has(key)) continue;
       if (this.enqueue(pod)) queued++;
     }
     if (queued > 0) this.logger.debug('Resync queued pods', { count: queued });
@@ -248,57 +251,36 @@ class HollowNodes {
     this.enqueue(pod);
   }
 
-  /**
-   * Queues a sync of pod if it needs one and none is queued yet, and returns
-   * whether it queued one. A pod with a sync in flight is queued again when
-   * that sync ends.
-   */
+  /** Queues a sync of pod if it needs one, and returns whether it does. */
   private enqueue(pod: ReadonlyDeep<Pod>): boolean {
-    const node = this.nodeToSync(pod);
-    if (!node || !this.running) return false;
-    const key = objectKey(pod);
-    if (this.syncing.has(key)) {
-      this.dirty.add(key);
-      return false;
-    }
-    if (this.pending.has(key)) return false;
-    this.pending.add(key);
-    this.track(this.pool.run(() => this.sync(key, node)));
+    if (!this.running || !this.nodeToSync(pod)) return false;
+    this.queue.add(objectKey(pod));
     return true;
   }
 
-  /** Queues the pod of a retry that has come due, or resets its backoff if the pod is gone or needs no sync any more. */
-  private retry(key: string): void {
-    // The sync in flight either succeeds or schedules the next retry itself.
-    if (this.syncing.has(key)) return;
-    const pod = this.podInformer.get(key);
-    if (!pod || !this.nodeToSync(pod)) {
-      this.retries.reset(key);
-      return;
-    }
-    this.enqueue(pod);
-  }
-
-  private async sync(key: string, node: HollowNodeState): Promise<void> {
-    this.pending.delete(key);
-    this.syncing.add(key);
-    try {
-      await this.syncPod(key, node);
-    } finally {
-      this.syncing.delete(key);
-      const latest = this.dirty.delete(key) ? this.podInformer.get(key) : undefined;
-      if (latest) this.enqueue(latest);
+  /** Takes pod keys from the queue and syncs each, until the queue shuts down. */
+  private async syncPods(): Promise<void> {
+    for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
+      try {
+        await this.syncPod(key);
+      } finally {
+        this.queue.done(key);
+      }
     }
   }
 
   /** Brings one pod to its hollow state: deleted if it is being deleted, Running and Ready otherwise. */
-  private async syncPod(key: string, node: HollowNodeState): Promise<void> {
+  private async syncPod(key: string): Promise<void> {
     const pod = this.podInformer.get(key);
     if (!this.running) return;
-    if (!pod) {
-      this.retries.reset(key);
+    const node = pod ? this.nodeToSync(pod) : undefined;
+    if (!pod || !node) {
+      // A pod that is gone or already in its hollow state needs no sync, nor any more retries.
+      this.queue.forget(key);
       return;
     }
+    // A write based on this version of the pod succeeded already, and its result has not come back on the watch yet.
+    if (this.written.has(key) && this.written.get(key) === pod.metadata.resourceVersion) return;
     const { client } = this.options;
     const identity = { pod: key, node: node.name };
     try {
@@ -306,12 +288,8 @@ class HollowNodes {
         // Nothing runs, so there is nothing to stop: finish the deletion at once.
         await client.delete(podResource, pod.metadata.namespace, pod.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
         this.written.set(key, pod.metadata.resourceVersion);
-        this.retries.reset(key);
+        this.queue.forget(key);
         this.logger.debug('Deleted pod', identity);
-        return;
-      }
-      if (pod.status?.phase === 'Running' || isTerminal(pod)) {
-        this.retries.reset(key);
         return;
       }
       const address = this.addressFor(pod, node);
@@ -324,7 +302,7 @@ class HollowNodes {
       // The patched pod comes back on the watch, so the response is not parsed.
       await client.send('PATCH', resourcePath(podResource, pod.metadata.namespace, pod.metadata.name ?? '', 'status'), { status }, patchContentTypes.merge);
       this.written.set(key, pod.metadata.resourceVersion);
-      this.retries.reset(key);
+      this.queue.forget(key);
       this.logger.debug('Pod running', identity);
     } catch (error) {
       this.onSyncError(key, identity, error);
@@ -334,7 +312,7 @@ class HollowNodes {
   /** Schedules the retry of a failed sync, except where a watch event or nothing at all follows. */
   private onSyncError(key: string, identity: { pod: string; node: string }, error: unknown): void {
     if (isNotFound(error)) {
-      this.retries.reset(key);
+      this.queue.forget(key);
       return;
     }
     if (isConflict(error)) {
@@ -344,7 +322,9 @@ class HollowNodes {
     }
     // A request that stop() cut short is not retried.
     if (!this.running) return;
-    const { delayMs, failures } = this.retries.schedule(key);
+    const delayMs = this.queue.backoff(this.queue.numRequeues(key));
+    this.queue.addRateLimited(key);
+    const failures = this.queue.numRequeues(key);
     const fields = { ...identity, retryInMs: delayMs, failures, err: error };
     // An apiserver outage fails every pod at once, so only the first failure in a row of each pod is a warning.
     if (failures === 1) this.logger.warn('Failed to sync pod on hollow node, retrying', fields);

@@ -73,3 +73,19 @@ test('workqueue delivers to a waiting worker and ends on shutdown', async (t) =>
   queue.add('ignored');
   t.is(queue.length, 0);
 });
+
+test('workqueue has a key until it is done', async (t) => {
+  const timers = fakeTimers();
+  const queue = new WorkQueue<string>({ baseDelayMs: 10, schedule: timers.schedule, now: timers.now });
+  t.false(queue.has('a'));
+  queue.add('a');
+  t.true(queue.has('a'));
+  const key = await queue.get();
+  t.true(queue.has('a'), 'while it is processed');
+  queue.done(key as string);
+  t.false(queue.has('a'));
+  queue.addRateLimited('a');
+  t.true(queue.has('a'), 'while it waits for its backoff');
+  timers.advance(10);
+  t.true(queue.has('a'));
+});

@@ -360,3 +360,11 @@ test('node status heartbeat advances', async (t) => {
   t.is(later.status, 'True');
   t.is(later.lastTransitionTime, first?.lastTransitionTime);
 });
+
+test('invalid retry backoff is rejected', async (t) => {
+  const client = new ApiClient({ server: 'http://127.0.0.1:1' });
+  t.teardown(() => client.close());
+  for (const [initialBackoffMs, maxBackoffMs] of [[0, 1000], [2000, 1000], [Number.NaN, 1000]]) {
+    await t.throwsAsync(startHollowNodes({ client, count: 1, initialBackoffMs, maxBackoffMs }), { instanceOf: RangeError });
+  }
+});
